@@ -63,8 +63,8 @@ char *mk_log_escape(const char *in, size_t inlen, char *out, size_t outsz);
 
 /*
  * Whether a key names a secret.  Case, '_' and '-' are ignored; a key is
- * secret if it is "pass", "pw", "pwd", "psk" or "key", ends with "key"
- * (privkey, srskey, hmac_key...), or contains "password", "passwd",
+ * secret if it is "pw", "pwd", "psk", ends with "key" (key, privkey,
+ * srs_key, hmac-key...) or "pass" (pass, smtp_pass...), or contains "password", "passwd",
  * "passphrase", "secret", "token", "credential", "cookie" or "private".
  */
 bool mk_log_key_is_secret(const char *key);
