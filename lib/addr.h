@@ -46,11 +46,21 @@ struct mk_path {
 
 /* Parse an RFC 5321 path (without the "MAIL FROM:" verb; ESMTP parameters
  * after the closing '>' are not part of it: *end is set to the byte after
- * the path). 0 / -1 with *why. */
+ * the path, and the caller checks what follows). 0 / -1 with *why.
+ * Leading spaces are skipped ("MAIL FROM: <a@b>" is common).  Local parts
+ * may be UTF-8 (RFC 6531; whether SMTPUTF8 was given is the caller's
+ * business); invalid UTF-8, blanks and controls outside quotes are refused.
+ * MK_PATH_LAX: the bracketless form ends at a blank or the end of buf, and
+ * an empty buf is the null path (policy "sender=", empty {mail_addr}).
+ * MK_PATH_NO_DOMAIN: only the local part "postmaster" (any case, RFC 5321
+ * 4.1.1.3) may come without a domain; addr.domain is then "". */
 int mk_path_parse(const char *buf, size_t len, unsigned flags, struct mk_path *out,
     size_t *end, const char **why);
 
-/* Normalise a domain into out (>= MK_ADDR_DOMAIN_MAX + 1). 0 / -1 with *why. */
+/* Normalise a domain into out (>= MK_ADDR_DOMAIN_MAX + 1). 0 / -1 with *why.
+ * Address literals: "[IPv4]" and "[IPv6:...]" only (checked with
+ * inet_pton), lower-cased as written; general literals ("[tag:...]") are
+ * refused.  Labels must not start or end with '-'. */
 int mk_domain_normalize(const char *in, size_t len, char *out, size_t outsz, const char **why);
 bool mk_domain_is_valid(const char *in, size_t len);
 
@@ -63,12 +73,20 @@ struct mk_from {
 /* Extract the addresses of an RFC 5322 From (or Sender/Reply-To/To) header
  * value (unfolded or folded). 0 when at least one address was found and the
  * syntax was acceptable; -1 with *why otherwise (no address, unbalanced
- * quotes/comments/brackets, address without domain, bad domain). */
+ * quotes/comments/brackets, address without domain, bad domain), and then
+ * out->count is 0.  A value longer than MK_FROM_HEADER_MAX is refused, not
+ * cut.  CRLF or LF followed by a blank is folding; one line break at the
+ * very end is allowed; any other CR or LF is an error.  An unquoted '@' in
+ * a display name ("a@evil <b@good>") is refused as ambiguous.  Display
+ * names and comments may hold any 8-bit text; local parts must be UTF-8.
+ * The local part is stored as written, CFWS between its words removed. */
 int mk_from_parse(const char *buf, size_t len, struct mk_from *out, const char **why);
 
-/* Format "local@domain" into out; 0 / -1 if it does not fit. */
+/* Format "local@domain" (just "local" when domain is "") into out; 0 / -1
+ * if it does not fit. */
 int mk_addr_format(const struct mk_addr *a, char *out, size_t outsz);
-/* Case-insensitive domain compare (already normalised: strcmp). */
+/* ASCII case-insensitive domain compare (for normalised names this is
+ * strcmp). */
 bool mk_domain_equal(const char *a, const char *b);
 
 #endif
