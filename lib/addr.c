@@ -998,8 +998,7 @@ from_after(struct lex *lx)
 		return -1;
 	if (t.type == TOK_END || tok_is(&t, ';') || tok_is(&t, ','))
 		return 0;
-	lx->why = tok_is(&t, '<') ? "unquoted @ in display name" :
-	    "unexpected text after address";
+	lx->why = "unexpected text after address";
 	return -1;
 }
 
@@ -1035,6 +1034,14 @@ from_item(struct lex *lx, bool *in_group, struct mk_addr *a, bool *found)
 			return -1;
 	} else if (from_addr_spec(lx, a) == -1)
 		return -1;
+	else {
+		/* "john@x.com <john@x.com>": an unquoted address used as the
+		 * display name, common in real mail. The angle-addr is the
+		 * address (what DMARC and the signer must use). */
+		t = lex_peek(lx);
+		if (tok_is(&t, '<') && from_name_addr(lx, a) == -1)
+			return -1;
+	}
 	*found = true;
 	return from_after(lx);
 }

@@ -76,8 +76,8 @@ struct mk_from {
  * quotes/comments/brackets, address without domain, bad domain), and then
  * out->count is 0.  A value longer than MK_FROM_HEADER_MAX is refused, not
  * cut.  CRLF or LF followed by a blank is folding; one line break at the
- * very end is allowed; any other CR or LF is an error.  An unquoted '@' in
- * a display name ("a@evil <b@good>") is refused as ambiguous.  Display
+ * very end is allowed; any other CR or LF is an error.  An unquoted address
+ * used as a display name ("a@x <b@y>") yields the angle-addr (b@y).  Display
  * names and comments may hold any 8-bit text; local parts must be UTF-8.
  * The local part is stored as written, CFWS between its words removed. */
 int mk_from_parse(const char *buf, size_t len, struct mk_from *out, const char **why);

@@ -317,6 +317,10 @@ static const struct from_case from_cases[] = {
 	{ S("a@example.com\r\n"), 0, 1, "a@example.com" },
 	{ S("\"a\r\n b\"@example.com"), 0, 1, "\"a b\"@example.com" },
 	{ S("(c\r\n omment) a@example.com"), 0, 1, "a@example.com" },
+	/* an unquoted address as display name: the angle-addr counts */
+	{ S("john@x.example <john@x.example>"), 0, 1, "john@x.example" },
+	{ S("a@evil.example <b@good.example>"), 0, 1, "b@good.example" },
+	{ S("a@evil.example <b@good.example>, c@z.example"), 0, 2, "b@good.example|c@z.example" },
 
 	{ S(""), -1, 0, "no address" },
 	{ S("   "), -1, 0, "no address" },
@@ -327,7 +331,7 @@ static const struct from_case from_cases[] = {
 	{ S("Doe, John <j@example.com>"), -1, 0, "address without @" },
 	{ S("a@b@c"), -1, 0, "unexpected text after address" },
 	{ S("a@example.com junk"), -1, 0, "unexpected text after address" },
-	{ S("a@evil.example <b@good.example>"), -1, 0, "unquoted @ in display name" },
+	{ S("a@evil.example <b@good.example> junk"), -1, 0, "unexpected text after address" },
 	{ S("@example.com"), -1, 0, "empty local part" },
 	{ S("a.@example.com"), -1, 0, "bad dot in local part" },
 	{ S(".a@example.com"), -1, 0, "bad dot in local part" },
