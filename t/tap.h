@@ -18,7 +18,7 @@
 static int tap_n;
 static int tap_failed;
 
-__attribute__((format(printf, 2, 3))) static int
+__attribute__((format(printf, 2, 3), unused)) static int
 ok(int cond, const char *fmt, ...)
 {
 	va_list ap;
@@ -53,7 +53,7 @@ ok(int cond, const char *fmt, ...)
 			    tap_w_ ? tap_w_ : "(null)");                    \
 	} while (0)
 
-__attribute__((format(printf, 1, 2))) static void
+__attribute__((format(printf, 1, 2), unused)) static void
 diag(const char *fmt, ...)
 {
 	va_list ap;
@@ -65,7 +65,7 @@ diag(const char *fmt, ...)
 	printf("\n");
 }
 
-static int
+__attribute__((unused)) static int
 done_testing(void)
 {
 	printf("1..%d\n", tap_n);
