@@ -48,6 +48,7 @@
 
 #define DNS_HASH_SIZE 1024		/* buckets of the id -> query table */
 #define DNS_LABEL_MAX 63		/* RFC 1035 2.3.4 */
+#define DNS_QNAME_MAX (MK_DNS_NAME_MAX * 4 + 2) /* every octet as \\DDD */
 #define DNS_WIRE_NAME_MAX 255		/* RFC 1035 2.3.4 */
 #define DNS_FORWARDERS_MAX 16		/* addresses in one Resolver setting */
 #define DNS_RESOLVER_TOKEN_MAX (INET6_ADDRSTRLEN + 6)	/* "IP@65535" */
@@ -192,12 +193,16 @@ mk_dns_reverse_name(const char *ip, char *out, size_t outsz)
 	return 0;
 }
 
-/* A query name in presentation form: labels of 1..63 octets, at most 253
- * octets without the optional trailing dot, printable, no escapes. */
+/* A query name: labels of 1..63 octets, at most 253 octets without the
+ * optional trailing dot.  Written into out (DNS_QNAME_MAX) in presentation
+ * form for libunbound, octets other than letters, digits, '-' and '_' as
+ * \DDD, so a name built by SPF macro expansion is queried as it is. */
 static int
-dns_name_check(const char *name, char *why, size_t whylen)
+dns_name_check(const char *name, char *out, size_t outsz, char *why, size_t whylen)
 {
-	size_t len, label = 0, i;
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
+	size_t len, label = 0, i, o = 0;
 
 	if (name == NULL || *name == '\0') {
 		snprintf(why, whylen, "empty name");
@@ -219,21 +224,25 @@ dns_name_check(const char *name, char *why, size_t whylen)
 				return -1;
 			}
 			label = 0;
+			out[o++] = '.';
 			continue;
-		}
-		if (c <= 0x20 || c == 0x7f || c == '\\') {
-			snprintf(why, whylen, "invalid character 0x%02x in name", c);
-			return -1;
 		}
 		if (++label > DNS_LABEL_MAX) {
 			snprintf(why, whylen, "label longer than %d octets", DNS_LABEL_MAX);
 			return -1;
 		}
+		/* Any octet but '.' may stand in a label (RFC 2181 11; SPF
+		 * macros expand to such names): pass it as \DDD. */
+		if (strchr(plain, c) != NULL)
+			out[o++] = (char)c;
+		else
+			o += (size_t)snprintf(out + o, outsz - o, "\\%03u", c);
 	}
 	if (label == 0) {
 		snprintf(why, whylen, "empty label in name");
 		return -1;
 	}
+	out[o] = '\0';
 	return 0;
 }
 
@@ -1056,13 +1065,14 @@ mk_dns_query(struct mk_dns *dns, const char *name, enum mk_dns_type type)
 	pthread_condattr_t ca;
 	struct timespec deadline;
 	struct mk_dns_answer *ans;
+	char qname[DNS_QNAME_MAX];
 	int ub_id = 0;
 	bool timedout = false;
 
 	memset(&q, 0, sizeof(q));
 	if ((q.ans = ans = dns_answer_new()) == NULL)
 		return NULL;
-	if (dns_name_check(name, ans->why, sizeof(ans->why)) == -1)
+	if (dns_name_check(name, qname, sizeof(qname), ans->why, sizeof(ans->why)) == -1)
 		return ans;
 	if (!dns_type_known(type)) {
 		dns_answer_set(ans, MK_DNS_ERROR, "unsupported record type");
@@ -1081,7 +1091,7 @@ mk_dns_query(struct mk_dns *dns, const char *name, enum mk_dns_type type)
 	dns_tab_insert(dns, &q);
 	pthread_mutex_unlock(&dns->lock);
 
-	if (dns_ub_start(dns, &q, name) == 0) {
+	if (dns_ub_start(dns, &q, qname) == 0) {
 		pthread_mutex_lock(&dns->lock);
 		while (!q.done)
 			if (pthread_cond_timedwait(&q.cond, &dns->lock, &deadline) == ETIMEDOUT)
@@ -1138,6 +1148,7 @@ mk_dns_query_async(struct mk_dns *dns, struct event_base *base,
 {
 	struct dns_query *q;
 	struct timeval tv;
+	char qname[DNS_QNAME_MAX];
 	uint64_t id;
 	bool bad;
 
@@ -1150,7 +1161,7 @@ mk_dns_query_async(struct mk_dns *dns, struct event_base *base,
 	if ((q->ans = dns_answer_new()) == NULL ||
 	    (q->timer = evtimer_new(base, dns_async_timeout, q)) == NULL)
 		goto fail;
-	bad = dns_name_check(name, q->ans->why, sizeof(q->ans->why)) == -1;
+	bad = dns_name_check(name, qname, sizeof(qname), q->ans->why, sizeof(q->ans->why)) == -1;
 	if (!bad && !dns_type_known(type)) {
 		dns_answer_set(q->ans, MK_DNS_ERROR, "unsupported record type");
 		bad = true;
@@ -1173,7 +1184,7 @@ mk_dns_query_async(struct mk_dns *dns, struct event_base *base,
 	tv.tv_sec = dns->timeout_ms / 1000;
 	tv.tv_usec = (suseconds_t)(dns->timeout_ms % 1000) * 1000;
 	evtimer_add(q->timer, &tv);
-	if (dns_ub_start(dns, q, name) == -1) {
+	if (dns_ub_start(dns, q, qname) == -1) {
 		pthread_mutex_lock(&dns->lock);
 		if (!q->done) {
 			q->done = true;

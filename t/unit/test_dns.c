@@ -227,11 +227,6 @@ test_query_invalid(struct mk_dns *dns)
 		{ "a..b", "empty label" },
 		{ ".a", "empty label" },
 		{ "a.b..", "empty label" },
-		{ "a b.test", "invalid character" },
-		{ "a\\.b.test", "invalid character" },
-		{ "a\tb.test", "invalid character" },
-		{ "a\r\n.test", "invalid character" },
-		{ "a\x7f.test", "invalid character" },
 	};
 	struct mk_dns_answer *ans;
 	char *name, v[64];

@@ -20,6 +20,8 @@ dns_zone_add two.example.test 300 TXT "first record"
 dns_zone_add two.example.test 300 TXT "second" " record"
 dns_zone_add esc.example.test 300 TXT 'quote" back\ tick'"'"' tab	end'
 dns_zone_add long.example.test 300 TXT "v=DKIM1; p=$long"
+# a label with octets that need escaping (SPF macros can build such names)
+dns_rr 'odd\032name%\\x.example.test. 300 IN TXT "odd"'
 dns_zone_add example.test 300 MX 30 MX3.Example.TEST.
 dns_zone_add example.test 300 MX 10 mx1.example.test.
 dns_zone_add example.test 300 MX 20 mx2.example.test.
@@ -96,6 +98,7 @@ for mode in sync async; do
 	check "$m" "$("$DNSQ" -r 2001:db8::10)" PTR "status=ok ttl=300 count=1" \
 		"$(rr 0 'mail6.example.test')"
 	check "$m" host.invalid A "status=ok ttl=300 count=1" "$(rr 0 '127.0.0.12')"
+	check "$m" 'odd name%\x.example.test' TXT "status=ok ttl=300 count=1" "$(rr 0 'odd')"
 	check "$m" example.com A "status=ok ttl=300 count=1" "$(rr 0 '127.0.0.13')"
 	# NODATA: the name exists with other types; NXDOMAIN: it does not
 	check "$m" v4only.example.test AAAA "status=nodata ttl=0 count=0"
