@@ -9,7 +9,9 @@ BUILD_DEPS="build-essential autoconf automake libtool pkg-config
  libevent-dev libssl-dev libunbound-dev libsqlite3-dev zlib1g-dev publicsuffix"
 # Test peers and tools: a real DNS server, clang/libFuzzer, independent verifiers.
 TEST_DEPS="unbound python3 clang libclang-rt-14-dev ca-certificates openssl
- swaks python3-dkim python3-nacl libmail-dkim-perl python3-spf libxml2-utils sqlite3"
+ swaks python3-dkim python3-nacl libmail-dkim-perl python3-spf libxml2-utils sqlite3
+ postfix miltertest sasl2-bin libsasl2-modules libsasl2-modules-db
+ postsrsd python3-dnspython chasquid"
 
 missing=""
 for p in $BUILD_DEPS $TEST_DEPS; do
@@ -24,6 +26,9 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# Postfix is a test peer: install it without a system configuration (the
+# tests run their own instances), so it neither asks nor starts on :25.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 echo "deps.sh: installing:$missing" >&2
 apt-get update -q >/dev/null
 # shellcheck disable=SC2086

@@ -1,0 +1,263 @@
+/*
+ * forwarder/main.c: mailaka-forward — aliases + catch-all + SRS as a
+ * Postfix socketmap / tcp_table server (drop-in for postsrsd).
+ *
+ *   mailaka-forward [-c forward.conf] [-f] [-n] [-V]
+ *
+ * Thin: arguments, config, listeners, privilege drop, signals, reload.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "lib/log.h"
+#include "forwarder/fwd_conf.h"
+#include "forwarder/fwd_milter.h"
+#include "forwarder/fwd_server.h"
+
+#define FWD_DEFAULT_CONF MK_SYSCONFDIR "/forward.conf"
+
+static struct fwd_state *cur;
+static pthread_rwlock_t cur_lock = PTHREAD_RWLOCK_INITIALIZER;	/* milter threads read cur */
+static time_t pinned_now;
+
+static time_t
+fwd_now(void)
+{
+	return pinned_now ? pinned_now : time(NULL);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: mailaka-forward [-c forward.conf] [-f] [-n] [-V]\n");
+	exit(EXIT_FAILURE);
+}
+
+static void
+reload(const char *why)
+{
+	char err[MK_CONF_ERR_MAX];
+	struct fwd_state *st = fwd_state_load(cur->path, err, sizeof(err));
+
+	if (st == NULL) {
+		mk_log_kv(MK_LOG_ERR, NULL, "event", "reload-failed", "trigger", why, "reason", err,
+		    NULL);
+		/* remember the files as they are now: retry on the next change only */
+		fwd_state_rewatch(cur);
+		return;
+	}
+	pthread_rwlock_wrlock(&cur_lock);
+	fwd_state_free(cur);
+	cur = st;
+	pthread_rwlock_unlock(&cur_lock);
+	mk_log_kv(MK_LOG_NOTICE, NULL, "event", "reloaded", "trigger", why, NULL);
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct event_base *base = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		reload("SIGHUP");
+		return;
+	}
+	mk_log_kv(MK_LOG_NOTICE, NULL, "event", "stopping", "signal", strsignal((int)sig), NULL);
+	event_base_loopexit(base, NULL);
+}
+
+static void
+on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd; (void)what; (void)arg;
+	if (fwd_state_changed(cur))
+		reload("file-changed");
+}
+
+/* "user" or "user:group": setgroups, setresgid, setresuid; fatal on failure. */
+static void
+drop_privileges(const char *spec)
+{
+	char user[256], *colon;
+	struct passwd *pw;
+	struct group *gr;
+	gid_t gid;
+
+	snprintf(user, sizeof(user), "%s", spec);
+	if ((colon = strchr(user, ':')) != NULL)
+		*colon++ = '\0';
+	if ((pw = getpwnam(user)) == NULL)
+		mk_fatal("UserID: no such user %s", user);
+	gid = pw->pw_gid;
+	if (colon != NULL) {
+		if ((gr = getgrnam(colon)) == NULL)
+			mk_fatal("UserID: no such group %s", colon);
+		gid = gr->gr_gid;
+	}
+	if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
+		mk_fatal("UserID %s: cannot drop privileges: %s", spec, strerror(errno));
+	if (pw->pw_uid != 0 && (setuid(0) == 0 || geteuid() == 0))
+		mk_fatal("UserID %s: privileges could be regained", spec);
+}
+
+static void
+write_pidfile(const char *path)
+{
+	FILE *fp = fopen(path, "we");
+
+	if (fp == NULL)
+		mk_fatal("PidFile %s: %s", path, strerror(errno));
+	fprintf(fp, "%ld\n", (long)getpid());
+	fclose(fp);
+}
+
+static void
+listen_all(struct fwd_server *srv)
+{
+	static const struct { const char *key, *map; } socks[] = {
+		{ "Socket", NULL },
+		{ "TCPForwardSocket", "forward" },
+		{ "TCPReverseSocket", "reverse" },
+		{ "TCPAliasSocket", "alias" },
+	};
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(socks) / sizeof(socks[0]); i++) {
+		const char *spec = mk_conf_str(cur->conf, socks[i].key);
+
+		if (spec == NULL)
+			continue;
+		if (fwd_server_listen(srv, spec, socks[i].map, err, sizeof(err)) == -1)
+			mk_fatal("%s: %s: %s", mk_conf_where(cur->conf, socks[i].key), socks[i].key,
+			    err);
+		mk_log_kv(MK_LOG_NOTICE, NULL, "event", "listening", "socket", spec, "map",
+		    socks[i].map ? socks[i].map : "socketmap", NULL);
+	}
+}
+
+/* -n: print the effective configuration (secrets and aliases not read). */
+static int
+dump_config(const char *path)
+{
+	char err[MK_CONF_ERR_MAX];
+	struct mk_conf *conf = mk_conf_load(path, fwd_conf_table(), NULL, NULL, err, sizeof(err));
+
+	if (conf == NULL)
+		mk_fatal("%s", err);
+	mk_conf_dump(conf, stdout);
+	mk_conf_free(conf);
+	return 0;
+}
+
+static void
+setup_time(void)
+{
+	const char *s = getenv("MAILAKA_NOW");
+
+	if (s == NULL || *s == '\0')
+		return;
+	pinned_now = (time_t)strtoll(s, NULL, 10);
+	mk_log_warn(NULL, "MAILAKA_NOW is set: the clock is pinned to %lld (testing only!)",
+	    (long long)pinned_now);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = FWD_DEFAULT_CONF, *user, *milter;
+	char *pidfile;
+	bool fg = false, dump = false;
+	struct event *sighup, *sigterm, *sigint, *tick = NULL;
+	struct event_base *base;
+	struct fwd_server *srv;
+	char err[MK_CONF_ERR_MAX];
+	long interval;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "c:fnVh")) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'f': fg = true; break;
+		case 'n': dump = true; break;
+		case 'V': printf("mailaka-forward %s\n", PACKAGE_VERSION); return 0;
+		default: usage();
+		}
+	}
+	mk_log_open("mailaka-forward", fg || dump, LOG_MAIL);
+	if (dump)
+		return dump_config(path);
+	setup_time();
+	if ((cur = fwd_state_load(path, err, sizeof(err))) == NULL)
+		mk_fatal("%s", err);
+	mk_log_set_level((enum mk_log_level)mk_log_level_parse(mk_conf_str(cur->conf, "LogLevel")));
+	if (!fg && daemon(0, 0) == -1)
+		mk_fatal("daemon: %s", strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+	if ((base = event_base_new()) == NULL)
+		mk_fatal("event_base_new failed");
+	srv = fwd_server_new(base, &cur, mk_conf_int(cur->conf, "IdleTimeout"),
+	    mk_conf_int(cur->conf, "MaxConnections"), fwd_now);
+	if (srv == NULL)
+		mk_fatal("out of memory");
+	listen_all(srv);
+	if ((milter = mk_conf_str(cur->conf, "Milter")) != NULL) {
+		if (fwd_milter_open(milter, &cur, &cur_lock, fwd_now, err, sizeof(err)) == -1)
+			mk_fatal("%s: Milter: %s", mk_conf_where(cur->conf, "Milter"), err);
+		mk_log_kv(MK_LOG_NOTICE, NULL, "event", "listening", "socket", milter, "map",
+		    "milter", NULL);
+	}
+	/* copied: a reload frees cur->conf */
+	pidfile = NULL;
+	if (mk_conf_str(cur->conf, "PidFile") != NULL) {
+		if ((pidfile = strdup(mk_conf_str(cur->conf, "PidFile"))) == NULL)
+			mk_fatal("out of memory");
+		write_pidfile(pidfile);
+	}
+	if ((user = mk_conf_str(cur->conf, "UserID")) != NULL)
+		drop_privileges(user);
+	if (milter != NULL && fwd_milter_start() == -1)
+		mk_fatal("cannot start the milter thread");
+	sighup = evsignal_new(base, SIGHUP, on_signal, base);
+	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
+	sigint = evsignal_new(base, SIGINT, on_signal, base);
+	evsignal_add(sighup, NULL);
+	evsignal_add(sigterm, NULL);
+	evsignal_add(sigint, NULL);
+	if ((interval = mk_conf_int(cur->conf, "ReloadInterval")) > 0) {
+		struct timeval tv = { interval, 0 };
+
+		tick = event_new(base, -1, EV_PERSIST, on_tick, NULL);
+		event_add(tick, &tv);
+	}
+	mk_log_kv(MK_LOG_NOTICE, NULL, "event", "started", "srs_domain", mk_srs_domain(cur->srs),
+	    NULL);
+	event_base_dispatch(base);
+	fwd_milter_stop();
+	if (tick != NULL)
+		event_free(tick);
+	event_free(sighup);
+	event_free(sigterm);
+	event_free(sigint);
+	fwd_server_free(srv);
+	event_base_free(base);
+	if (pidfile != NULL)
+		unlink(pidfile);
+	free(pidfile);
+	fwd_state_free(cur);
+	mk_log_close();
+	return 0;
+}
