@@ -75,7 +75,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct fz z;
 	char *buf = malloc(size + 1), *line, *save = NULL;
 	char ip[64] = "192.0.2.1", sender[300] = "user@example.com", helo[300] = "mail.example.com";
-	struct mk_spf_query q = { ip, sender, helo, NULL, MK_SPF_ID_MAILFROM, 0 };
+	struct mk_spf_query q = { ip, sender, helo, NULL, MK_SPF_ID_MAILFROM, 0, false, 0 };
 	struct mk_spf_outcome out;
 	char why[128];
 

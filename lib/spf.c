@@ -328,7 +328,7 @@ spf_count_lookup(struct spf_ctx *c)
 static int
 spf_void(struct spf_ctx *c)
 {
-	if (++c->voids > MK_SPF_VOID_MAX)
+	if (++c->voids > (c->q->void_max_set ? c->q->void_max : MK_SPF_VOID_MAX))
 		return spf_reason(c, MK_SPF_PERMERROR, "too many void DNS lookups");
 	return 0;
 }
@@ -709,4 +709,92 @@ mk_spf_record_check(const char *rec, size_t len, char *why, size_t whylen)
 		return -1;
 	}
 	return 0;
+}
+
+/* Helpers for the whitelists of a policy server (policyd-spf's
+ * Domain_Whitelist_PTR and HELO_Whitelist), restartable like mk_spf_eval. */
+
+struct ptr_in {
+	const char *const *domains;
+	size_t n;
+	char *matched;
+	size_t matchedsz;
+};
+
+static bool
+spf_ptr_in(const char *name, void *arg)
+{
+	struct ptr_in *p = arg;
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		if (spf_name_eq_or_sub(name, p->domains[i])) {
+			spf_copy(p->matched, p->matchedsz, name);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Run fn on a context set up for q; map its return to the outcome. */
+static int
+spf_helper_finish(struct spf_ctx *c, int m, const char *what)
+{
+	if (m == R_PENDING) {
+		c->out->pending = true;
+		c->out->result = MK_SPF_TEMPERROR;
+		return 1;
+	}
+	c->out->pending = false;
+	if (m == -2) {
+		c->out->result = MK_SPF_TEMPERROR;
+		spf_copy(c->out->reason, sizeof(c->out->reason), "DNS failure");
+	} else {
+		c->out->result = m == 1 ? MK_SPF_PASS : MK_SPF_NONE;
+		spf_copy(c->out->reason, sizeof(c->out->reason), m == 1 ? what : "no match");
+	}
+	return 0;
+}
+
+int
+mk_spf_eval_ptr_in(const struct mk_spf_query *q, const char *const *domains, size_t n,
+    mk_spf_lookup_fn lookup, void *arg, struct mk_spf_outcome *out)
+{
+	struct spf_ctx c;
+	struct ptr_in p = { domains, n, NULL, 0 };
+	int m;
+
+	memset(&c, 0, sizeof(c));
+	c.lookup = lookup;
+	c.arg = arg;
+	if (spf_setup(&c, q, out) == -1) {
+		out->result = MK_SPF_PERMERROR;
+		snprintf(out->reason, sizeof(out->reason), "bad client address");
+		return 0;
+	}
+	p.matched = out->domain;
+	p.matchedsz = sizeof(out->domain);
+	out->domain[0] = '\0';
+	m = spf_ptr_names(&c, spf_ptr_in, &p);
+	return spf_helper_finish(&c, m, "validated PTR name in the list");
+}
+
+int
+mk_spf_eval_addr_of(const struct mk_spf_query *q, const char *name,
+    mk_spf_lookup_fn lookup, void *arg, struct mk_spf_outcome *out)
+{
+	struct spf_ctx c;
+	int m;
+
+	memset(&c, 0, sizeof(c));
+	c.lookup = lookup;
+	c.arg = arg;
+	if (spf_setup(&c, q, out) == -1) {
+		out->result = MK_SPF_PERMERROR;
+		snprintf(out->reason, sizeof(out->reason), "bad client address");
+		return 0;
+	}
+	spf_copy(out->domain, sizeof(out->domain), name);
+	m = spf_name_queryable(name) ? spf_addr_match(&c, name, 32, 128, NULL) : 0;
+	return spf_helper_finish(&c, m, "client address of the name");
 }

@@ -61,6 +61,8 @@ struct mk_spf_query {
 	const char *receiver;	/* %{r}; NULL -> "unknown" */
 	enum mk_spf_identity identity;	/* which identity to check */
 	time_t now;		/* %{t} */
+	bool void_max_set;	/* void_max instead of MK_SPF_VOID_MAX (policyd-spf Void_Limit) */
+	unsigned void_max;
 };
 
 /* Answers the evaluator needs: NULL when not known yet. */
@@ -88,6 +90,19 @@ int mk_spf_eval(const struct mk_spf_query *q, mk_spf_lookup_fn lookup, void *arg
 
 const char *mk_spf_result_name(enum mk_spf_result r);	/* "pass", "fail", ... */
 int mk_spf_result_parse(const char *name);		/* -1 if unknown */
+
+/* Whitelist helpers (policy servers), restartable like mk_spf_eval (0
+ * final, 1 pending), the client address taken from q->ip:
+ * mk_spf_eval_ptr_in: is one of the client's validated PTR names (RFC 7208
+ *   5.5: at most 10, each resolving back to the client) equal to or under
+ *   one of domains[0..n)?  PASS with out->domain = that name, else NONE
+ *   (TEMPERROR on a DNS failure).
+ * mk_spf_eval_addr_of: is the client among name's A (AAAA for IPv6)
+ *   addresses?  PASS, NONE or TEMPERROR. */
+int mk_spf_eval_ptr_in(const struct mk_spf_query *q, const char *const *domains, size_t n,
+    mk_spf_lookup_fn lookup, void *arg, struct mk_spf_outcome *out);
+int mk_spf_eval_addr_of(const struct mk_spf_query *q, const char *name,
+    mk_spf_lookup_fn lookup, void *arg, struct mk_spf_outcome *out);
 
 /* Syntax check of one record ("v=spf1 ..."): 0, or -1 with why filled. */
 int mk_spf_record_check(const char *rec, size_t len, char *why, size_t whylen);

@@ -49,6 +49,8 @@ struct mk_spf_check {
 	char *strs;			/* copies of the query's strings */
 	mk_spf_check_cb cb;
 	void *arg;
+	mk_spf_eval_fn fn;		/* NULL: mk_spf_eval */
+	void *fnarg;
 	struct mk_spf_outcome out;
 	struct cent *held[MK_SPF_CHECK_LOOKUPS_MAX];
 	size_t nheld;
@@ -273,7 +275,8 @@ static int
 check_step(struct mk_spf_check *c)
 {
 	for (;;) {
-		if (mk_spf_eval(&c->q, check_lookup, c, &c->out) == 0)
+		if ((c->fn != NULL ? c->fn(&c->q, check_lookup, c, &c->out, c->fnarg) :
+		    mk_spf_eval(&c->q, check_lookup, c, &c->out)) == 0)
 			return 0;
 		if (c->overflow) {
 			c->out.result = MK_SPF_PERMERROR;
@@ -357,6 +360,14 @@ int
 mk_spf_check_start(struct mk_spf_dns *sd, const struct mk_spf_query *q,
     mk_spf_check_cb cb, void *arg, struct mk_spf_outcome *out, struct mk_spf_check **chk)
 {
+	return mk_spf_check_start_fn(sd, q, NULL, NULL, cb, arg, out, chk);
+}
+
+int
+mk_spf_check_start_fn(struct mk_spf_dns *sd, const struct mk_spf_query *q,
+    mk_spf_eval_fn fn, void *fnarg, mk_spf_check_cb cb, void *arg,
+    struct mk_spf_outcome *out, struct mk_spf_check **chk)
+{
 	struct mk_spf_check *c = calloc(1, sizeof(*c));
 	const char *ip = q->ip ? q->ip : "", *s = q->sender ? q->sender : "",
 	    *h = q->helo ? q->helo : "", *r = q->receiver ? q->receiver : "unknown";
@@ -373,6 +384,8 @@ mk_spf_check_start(struct mk_spf_dns *sd, const struct mk_spf_query *q,
 	c->sd = sd;
 	c->cb = cb;
 	c->arg = arg;
+	c->fn = fn;
+	c->fnarg = fnarg;
 	c->started = time(NULL);
 	c->q = *q;
 	p = c->strs;

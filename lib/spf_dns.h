@@ -51,6 +51,14 @@ typedef void (*mk_spf_check_cb)(const struct mk_spf_outcome *out, void *arg);
  */
 int mk_spf_check_start(struct mk_spf_dns *sd, const struct mk_spf_query *q,
     mk_spf_check_cb cb, void *arg, struct mk_spf_outcome *out, struct mk_spf_check **chk);
+/* The same with another restartable evaluation than mk_spf_eval (same
+ * contract: 0 final, 1 pending with out->need_name/need_type set); fnarg
+ * must stay valid until the check ends. */
+typedef int (*mk_spf_eval_fn)(const struct mk_spf_query *q, mk_spf_lookup_fn lookup,
+    void *larg, struct mk_spf_outcome *out, void *fnarg);
+int mk_spf_check_start_fn(struct mk_spf_dns *sd, const struct mk_spf_query *q,
+    mk_spf_eval_fn fn, void *fnarg, mk_spf_check_cb cb, void *arg,
+    struct mk_spf_outcome *out, struct mk_spf_check **chk);
 /* Cancel a pending check: cb is not called. */
 void mk_spf_check_cancel(struct mk_spf_check *chk);
 

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "decide.h"
 
@@ -26,17 +27,10 @@ put(char *out, size_t outsz, const char *fmt, ...)
 const char *
 spf_verdict_name(enum spf_verdict v)
 {
-	static const char *const names[] = { "none", "reject", "defer", "prepend", "dunno" };
+	static const char *const names[] = { "none", "reject", "defer", "prepend", "dunno",
+	    "restrict" };
 
 	return (unsigned)v < sizeof(names) / sizeof(names[0]) ? names[v] : "unknown";
-}
-
-static const char *
-sender_domain(const struct mk_policy_req *r)
-{
-	const char *at = strrchr(r->sender, '@');
-
-	return at ? at + 1 : r->sender;
 }
 
 bool
@@ -54,9 +48,126 @@ spf_decide_skip(const struct spf_conf *c, const struct mk_policy_req *r)
 		return "skip_addresses";
 	if (spf_netlist_match(&c->whitelist, r->client_address))
 		return "Whitelist";
-	if (!spf_decide_null_sender(r) && spf_conf_domain_whitelisted(c, sender_domain(r)))
-		return "Domain_Whitelist";
 	return NULL;
+}
+
+bool
+spf_decide_has_dns_whitelist(const struct spf_conf *c)
+{
+	return c->n_domain_whitelist > 0 || c->n_helo_whitelist > 0 || c->n_domain_whitelist_ptr > 0;
+}
+
+/* The comment policyd-spf 3.0.4 writes for each reason (spf_engine). */
+static const char *
+trace_comment(const char *why)
+{
+	static const struct { const char *why, *text; } t[] = {
+		{ "skip_addresses", "SPF check N/A for local connections - " },
+		{ "Whitelist", "SPF skipped for whitelisted relay - " },
+		{ "Domain_Whitelist", "SPF skipped for whitelisted relay domain - " },
+		{ "HELO_Whitelist", "SPF skipped for whitelisted HELO domain - " },
+		{ "Domain_Whitelist_PTR", "SPF skipped for PTR whitelisted relay domain - " },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (strcmp(why, t[i].why) == 0)
+			return t[i].text;
+	}
+	return "SPF skipped - ";
+}
+
+/* A request value as policyd-spf shows it: lower-cased, control bytes
+ * dropped (they cannot be in a header). */
+static void
+lower(const char *in, char *out, size_t outsz)
+{
+	size_t n = 0;
+
+	for (; *in != '\0' && n + 1 < outsz; in++) {
+		if ((unsigned char)*in < 0x20 || *in == 0x7f)
+			continue;
+		out[n++] = (char)tolower((unsigned char)*in);
+	}
+	out[n] = '\0';
+}
+
+/* policyd-spf's receiver: <UNKNOWN> when hidden, else the recipient's
+ * domain ("none" without a recipient). */
+static void
+trace_receiver(const struct spf_conf *c, const struct mk_policy_req *r, char *out, size_t outsz)
+{
+	const char *at, *end;
+	char tmp[MK_POLICY_VALUE_MAX];
+
+	if (c->hide_receiver) {
+		put(out, outsz, "<UNKNOWN>");
+		return;
+	}
+	if (r->recipient[0] == '\0') {
+		put(out, outsz, "none");
+		return;
+	}
+	at = strchr(r->recipient, '@');
+	if (at == NULL) {
+		lower(r->recipient, out, outsz);
+		return;
+	}
+	end = strchr(at + 1, '@');
+	put(tmp, sizeof(tmp), "%.*s", (int)(end ? end - at - 1 : (long)strlen(at + 1)), at + 1);
+	lower(tmp, out, outsz);
+}
+
+void
+spf_decide_trace(const struct spf_conf *c, const struct mk_policy_req *r, const char *why,
+    char *action, size_t actsz)
+{
+	char ip[64], helo[MK_POLICY_VALUE_MAX], from[MK_POLICY_VALUE_MAX], rcpt[MK_POLICY_VALUE_MAX];
+
+	if (c->header_none) {
+		put(action, actsz, "DUNNO");
+		return;
+	}
+	lower(r->client_address, ip, sizeof(ip));
+	lower(r->helo_name, helo, sizeof(helo));
+	lower(r->sender, from, sizeof(from));
+	trace_receiver(c, r, rcpt, sizeof(rcpt));
+	if (c->header_ar)
+		put(action, actsz, "PREPEND Authentication-Results: %s; none (%s client-ip=%s; "
+		    "helo=%s; envelope-from=%s; receiver=%s)", c->authserv_id, trace_comment(why),
+		    ip, helo, from, rcpt);
+	else
+		put(action, actsz, "PREPEND X-Comment: %sclient-ip=%s; helo=%s; envelope-from=%s; "
+		    "receiver=%s ", trace_comment(why), ip, helo, from, rcpt);
+}
+
+const char *
+spf_decide_restriction(const struct spf_conf *c, const struct mk_policy_req *r,
+    const struct mk_spf_outcome *helo, const struct mk_spf_outcome *mf)
+{
+	bool helo_pass = helo != NULL && helo->result == MK_SPF_PASS;
+
+	if (mf == NULL)
+		return NULL;	/* Mail_From_reject = No_Check: policyd-spf answers the HELO header */
+	if (spf_decide_null_sender(r))	/* policyd-spf: the HELO result only */
+		return helo_pass ? c->helo_pass_restriction : NULL;
+	if (c->mail_from_pass_restriction != NULL && mf->result == MK_SPF_PASS)
+		return c->mail_from_pass_restriction;
+	return helo_pass ? c->helo_pass_restriction : NULL;
+}
+
+enum spf_verdict
+spf_decide_mode(const struct spf_conf *c, enum spf_verdict v, char *action, size_t actsz)
+{
+	if (c->test_only && (v == SPF_V_REJECT || v == SPF_V_DEFER || v == SPF_V_RESTRICT)) {
+		put(action, actsz, "DUNNO");
+		return SPF_V_DUNNO;
+	}
+	if (c->header_none && v == SPF_V_PREPEND) {
+		put(action, actsz, "DUNNO");
+		return SPF_V_DUNNO;
+	}
+	return v;
 }
 
 static bool
@@ -68,13 +179,33 @@ rejects(enum spf_reject mode, enum mk_spf_result res, bool null_sender)
 	case SPF_REJ_SOFTFAIL:
 		return res == MK_SPF_FAIL || res == MK_SPF_SOFTFAIL;
 	case SPF_REJ_NOT_PASS:
-		return res == MK_SPF_FAIL || res == MK_SPF_SOFTFAIL || res == MK_SPF_NEUTRAL ||
-		    res == MK_SPF_PERMERROR;
+		/* as policyd-spf 3.0.4 does: a permerror only with PermError_reject */
+		return res == MK_SPF_FAIL || res == MK_SPF_SOFTFAIL || res == MK_SPF_NEUTRAL;
 	case SPF_REJ_NULL:
 		return null_sender && res == MK_SPF_FAIL;
 	default:
 		return false;
 	}
+}
+
+/* Reject_Not_Pass_Domains: is the identity's domain listed?  As
+ * policyd-spf (pyspf's domainmatch(list, domain)): a listed domain equal to
+ * it, or under it. */
+static bool
+reject_not_pass_listed(const struct spf_conf *c, const char *domain)
+{
+	size_t i, dl = strlen(domain), ll;
+
+	if (dl == 0)
+		return false;
+	for (i = 0; i < c->n_reject_not_pass; i++) {
+		const char *l = c->reject_not_pass[i];
+		ll = strlen(l);
+		if (strcasecmp(l, domain) == 0 ||
+		    (ll > dl && l[ll - dl - 1] == '.' && strcasecmp(l + ll - dl, domain) == 0))
+			return true;
+	}
+	return false;
 }
 
 enum spf_verdict
@@ -83,23 +214,32 @@ spf_decide_identity(const struct spf_conf *c, const struct mk_policy_req *r,
 {
 	enum spf_reject mode = id == MK_SPF_ID_HELO ? c->helo_reject : c->mail_from_reject;
 	const char *idname = id == MK_SPF_ID_HELO ? "helo" : "mailfrom";
+	const char *at = strchr(r->sender, '@');
+	bool ec = c->enhanced_codes;
 
+	/* the listed domains' policy replaces the configured one */
+	if (reject_not_pass_listed(c, id == MK_SPF_ID_HELO ? r->helo_name : at ? at + 1 : ""))
+		mode = SPF_REJ_NOT_PASS;
+
+	/* False: never reject or defer, not even for errors (policyd-spf) */
+	if (mode == SPF_REJ_FALSE)
+		return SPF_V_NONE;
 	if (o->result == MK_SPF_TEMPERROR && c->temperror_defer) {
-		put(action, actsz, "DEFER_IF_PERMIT 4.7.24 SPF temporary error (%s %s): %s",
-		    idname, o->sender, o->reason);
+		put(action, actsz, "DEFER_IF_PERMIT %sSPF temporary error (%s %s): %s",
+		    ec ? "4.7.24 " : "", idname, o->sender, o->reason);
 		return SPF_V_DEFER;
 	}
 	if (o->result == MK_SPF_PERMERROR && c->permerror_reject) {
-		put(action, actsz, "550 5.7.24 SPF permanent error (%s %s): %s",
-		    idname, o->sender, o->reason);
+		put(action, actsz, "550 %sSPF permanent error (%s %s): %s",
+		    ec ? "5.7.24 " : "", idname, o->sender, o->reason);
 		return SPF_V_REJECT;
 	}
 	if (rejects(mode, o->result, spf_decide_null_sender(r))) {
 		if (o->result == MK_SPF_FAIL)
-			put(action, actsz, "550 5.7.23 %s",
+			put(action, actsz, "550 %s%s", ec ? "5.7.23 " : "",
 			    o->has_exp ? o->explanation : c->default_exp);
 		else
-			put(action, actsz, "550 5.7.23 SPF %s (%s %s)",
+			put(action, actsz, "550 %sSPF %s (%s %s)", ec ? "5.7.23 " : "",
 			    mk_spf_result_name(o->result), idname, o->sender);
 		return SPF_V_REJECT;
 	}

@@ -37,14 +37,15 @@
 #include "policy.h"
 #include "server.h"
 #include "spf_dns.h"
+#include "whitelist.h"
 
 #define SPF_DRAIN_MAX_S 30	/* SIGTERM: longest wait for requests in flight */
 #define SPF_DISCARD_MAX (1024 * 1024)	/* bytes dropped after a fatal input error */
 
 enum conn_state {
 	CONN_IDLE = 0,		/* waiting for a request */
-	CONN_HELO,		/* HELO check running */
-	CONN_MAILFROM,		/* MAIL FROM check running */
+	CONN_WL,		/* Domain/HELO/PTR whitelist check running */
+	CONN_CHECK,		/* HELO and/or MAIL FROM checks running */
 };
 
 struct conn {
@@ -60,10 +61,14 @@ struct conn {
 	char id[24];
 	struct spf_conf *conf;	/* snapshot for the request in flight */
 	struct mk_policy_req req;
-	struct mk_spf_outcome helo, mailfrom;
-	bool helo_done;
-	struct mk_spf_check *chk;
-	struct spf_job *job;	/* Engine = libspf2 */
+	struct mk_spf_outcome helo, mailfrom, wl;
+	bool want_helo, want_mf;	/* identities checked for this request */
+	bool helo_ready, mf_ready;	/* outcome known */
+	bool helo_decided, mf_started;
+	struct mk_spf_check *chk;	/* whitelist check */
+	struct mk_spf_check *chk_helo, *chk_mf;	/* native engine: both at once */
+	struct spf_job *job;	/* Engine = libspf2: one check at a time */
+	enum mk_spf_identity job_id;
 	struct timespec started;
 	char last_instance[sizeof(((struct mk_policy_req *)0)->instance)];
 	enum spf_verdict last_verdict;
@@ -86,15 +91,28 @@ struct spf_server {
 
 static void conn_next(struct conn *c);
 
+/* Cancel whatever check is running (their callbacks will not run). */
+static void
+conn_cancel_checks(struct conn *c)
+{
+	if (c->chk != NULL)
+		mk_spf_check_cancel(c->chk);
+	if (c->chk_helo != NULL)
+		mk_spf_check_cancel(c->chk_helo);
+	if (c->chk_mf != NULL)
+		mk_spf_check_cancel(c->chk_mf);
+	if (c->job != NULL)
+		spf_engine_cancel(c->srv->engine, c->job);
+	c->chk = c->chk_helo = c->chk_mf = NULL;
+	c->job = NULL;
+}
+
 static void
 conn_free(struct conn *c)
 {
 	struct spf_server *s = c->srv;
 
-	if (c->chk != NULL)
-		mk_spf_check_cancel(c->chk);
-	if (c->job != NULL)
-		spf_engine_cancel(s->engine, c->job);
+	conn_cancel_checks(c);
 	bufferevent_free(c->bev);
 	spf_conf_unref(c->conf);
 	if (c->prev)
@@ -123,9 +141,12 @@ static void
 conn_reply(struct conn *c, enum spf_verdict v, const char *action, const char *identity,
     const char *result, const char *why)
 {
-	char out[MK_POLICY_REPLY_MAX], ms[32];
-	size_t n = mk_policy_reply(action, out, sizeof(out));
+	char out[MK_POLICY_REPLY_MAX], act[MK_POLICY_REPLY_MAX], ms[32];
+	size_t n;
 
+	snprintf(act, sizeof(act), "%s", action);
+	v = spf_decide_mode(c->conf, v, act, sizeof(act));	/* TestOnly, Header_Type None */
+	n = mk_policy_reply(act, out, sizeof(out));
 	bufferevent_write(c->bev, out, n);
 	snprintf(ms, sizeof(ms), "%.3f", elapsed_ms(&c->started));
 	mk_log_kv(MK_LOG_INFO, c->req.queue_id[0] ? c->req.queue_id : c->id,
@@ -159,13 +180,17 @@ conn_error_reply(struct conn *c, const char *why, bool close_after)
 	}
 }
 
-static void check_done(const struct mk_spf_outcome *o, void *arg);
+static void job_done(const struct mk_spf_outcome *o, void *arg);
+static void helo_done(const struct mk_spf_outcome *o, void *arg);
+static void mf_done(const struct mk_spf_outcome *o, void *arg);
 
-/* Start the check of one identity; 0 done now (outcome filled), 1 pending. */
+/* Start the check of one identity: 1 running (its callback will set the
+ * ready flag), 0 done now (outcome filled). */
 static int
-conn_check(struct conn *c, enum mk_spf_identity id, struct mk_spf_outcome *o)
+conn_check(struct conn *c, enum mk_spf_identity id)
 {
 	struct mk_spf_query q = { 0 };
+	struct mk_spf_outcome *o = id == MK_SPF_ID_HELO ? &c->helo : &c->mailfrom;
 
 	q.ip = c->req.client_address;
 	q.sender = spf_decide_null_sender(&c->req) ? "" : c->req.sender;
@@ -173,9 +198,11 @@ conn_check(struct conn *c, enum mk_spf_identity id, struct mk_spf_outcome *o)
 	q.receiver = c->conf->authserv_id;
 	q.identity = id;
 	q.now = time(NULL);
-	c->state = id == MK_SPF_ID_HELO ? CONN_HELO : CONN_MAILFROM;
+	q.void_max_set = true;
+	q.void_max = c->conf->void_limit;
 	if (c->srv->engine != NULL) {
-		c->job = spf_engine_submit(c->srv->engine, &q, check_done, c);
+		c->job_id = id;
+		c->job = spf_engine_submit(c->srv->engine, &q, job_done, c);
 		if (c->job != NULL)
 			return 1;
 		memset(o, 0, sizeof(*o));
@@ -183,33 +210,51 @@ conn_check(struct conn *c, enum mk_spf_identity id, struct mk_spf_outcome *o)
 		snprintf(o->reason, sizeof(o->reason), "out of memory");
 		return 0;
 	}
-	return mk_spf_check_start(c->srv->sd, &q, check_done, c, o, &c->chk) == 1 ? 1 : 0;
+	if (id == MK_SPF_ID_HELO)
+		return mk_spf_check_start(c->srv->sd, &q, helo_done, c, o, &c->chk_helo) == 1;
+	return mk_spf_check_start(c->srv->sd, &q, mf_done, c, o, &c->chk_mf) == 1;
 }
 
-/* Continue the decision from the current state; returns when waiting. */
+/* Continue the decision with the outcomes known so far; returns when one
+ * it needs is still running.  HELO is decided first (a HELO reject ends
+ * the request, as in policyd-spf), then MAIL FROM. */
 static void
 conn_decide(struct conn *c)
 {
 	char action[MK_POLICY_REPLY_MAX];
 	enum spf_verdict v;
 	const struct spf_conf *cf = c->conf;
+	const char *rclass;
 
-	if (c->state == CONN_HELO && !c->helo_done) {
-		c->helo_done = true;
+	if (c->want_helo && !c->helo_decided) {
+		if (!c->helo_ready)
+			return;
+		c->helo_decided = true;
 		v = spf_decide_identity(cf, &c->req, MK_SPF_ID_HELO, &c->helo, action, sizeof(action));
 		if (v != SPF_V_NONE) {
+			conn_cancel_checks(c);	/* a MAIL FROM check running: not needed */
 			conn_reply(c, v, action, "helo", mk_spf_result_name(c->helo.result), c->helo.reason);
 			return;
 		}
-		if (cf->mail_from_reject != SPF_REJ_NO_CHECK) {
-			if (conn_check(c, MK_SPF_ID_MAILFROM, &c->mailfrom) == 1)
-				return;
-		} else {
+		if (!c->want_mf) {
 			spf_decide_header(cf, &c->req, MK_SPF_ID_HELO, &c->helo, action, sizeof(action));
 			conn_reply(c, SPF_V_PREPEND, action, "helo", mk_spf_result_name(c->helo.result),
 			    c->helo.reason);
 			return;
 		}
+	}
+	if (!c->mf_started) {	/* one check at a time (Engine = libspf2) */
+		c->mf_started = true;
+		if (conn_check(c, MK_SPF_ID_MAILFROM) == 0)
+			c->mf_ready = true;
+	}
+	if (!c->mf_ready)
+		return;
+	rclass = spf_decide_restriction(cf, &c->req, c->want_helo ? &c->helo : NULL, &c->mailfrom);
+	if (rclass != NULL) {
+		conn_reply(c, SPF_V_RESTRICT, rclass, "mailfrom", mk_spf_result_name(c->mailfrom.result),
+		    c->mailfrom.reason);
+		return;
 	}
 	v = spf_decide_identity(cf, &c->req, MK_SPF_ID_MAILFROM, &c->mailfrom, action, sizeof(action));
 	if (v == SPF_V_NONE) {
@@ -220,17 +265,88 @@ conn_decide(struct conn *c)
 }
 
 static void
-check_done(const struct mk_spf_outcome *o, void *arg)
+helo_done(const struct mk_spf_outcome *o, void *arg)
+{
+	struct conn *c = arg;
+
+	c->chk_helo = NULL;
+	c->helo = *o;
+	c->helo_ready = true;
+	conn_decide(c);
+}
+
+static void
+mf_done(const struct mk_spf_outcome *o, void *arg)
+{
+	struct conn *c = arg;
+
+	c->chk_mf = NULL;
+	c->mailfrom = *o;
+	c->mf_ready = true;
+	conn_decide(c);
+}
+
+static void
+job_done(const struct mk_spf_outcome *o, void *arg)
+{
+	struct conn *c = arg;
+
+	c->job = NULL;
+	if (c->job_id == MK_SPF_ID_HELO)
+		helo_done(o, arg);
+	else
+		mf_done(o, arg);
+}
+
+/* Start the SPF checks.  Native engine, cold cache: the HELO and MAIL FROM
+ * checks run at the same time (their DNS lookups overlap); the decision
+ * still takes HELO first.  Engine = libspf2: HELO, then MAIL FROM. */
+static void
+conn_start_checks(struct conn *c)
+{
+	c->want_helo = c->conf->helo_reject != SPF_REJ_NO_CHECK && c->req.helo_name[0] != '\0';
+	c->want_mf = c->conf->mail_from_reject != SPF_REJ_NO_CHECK;
+	c->helo_ready = c->mf_ready = c->helo_decided = c->mf_started = false;
+	memset(&c->helo, 0, sizeof(c->helo));
+	memset(&c->mailfrom, 0, sizeof(c->mailfrom));
+	if (!c->want_helo && !c->want_mf) {
+		conn_reply(c, SPF_V_DUNNO, "DUNNO", "none", "none", "no identity checked");
+		return;
+	}
+	c->state = CONN_CHECK;
+	if (c->want_helo && conn_check(c, MK_SPF_ID_HELO) == 0)
+		c->helo_ready = true;
+	if (c->want_mf && c->srv->engine == NULL) {
+		c->mf_started = true;
+		if (conn_check(c, MK_SPF_ID_MAILFROM) == 0)
+			c->mf_ready = true;
+	}
+	conn_decide(c);
+}
+
+/* The DNS whitelists' outcome: the trace header, or the SPF checks. */
+static void
+conn_wl_decided(struct conn *c)
+{
+	char action[MK_POLICY_REPLY_MAX], why[MK_SPF_REASON_MAX + MK_DNS_NAME_MAX + 4];
+
+	if (c->wl.result != MK_SPF_PASS) {
+		conn_start_checks(c);
+		return;
+	}
+	spf_decide_trace(c->conf, &c->req, c->wl.reason, action, sizeof(action));
+	snprintf(why, sizeof(why), "%s %s", c->wl.reason, c->wl.domain);
+	conn_reply(c, SPF_V_PREPEND, action, "none", "skipped", why);
+}
+
+static void
+wl_done(const struct mk_spf_outcome *o, void *arg)
 {
 	struct conn *c = arg;
 
 	c->chk = NULL;
-	c->job = NULL;
-	if (c->state == CONN_HELO)
-		c->helo = *o;
-	else
-		c->mailfrom = *o;
-	conn_decide(c);
+	c->wl = *o;
+	conn_wl_decided(c);
 }
 
 /* A parsed request: skip, or start the checks. */
@@ -239,6 +355,8 @@ conn_request(struct conn *c)
 {
 	const char *why = NULL;
 	const char *skip;
+	char action[MK_POLICY_REPLY_MAX];
+	struct mk_spf_query q = { 0 };
 
 	c->conf = spf_conf_ref(c->srv->conf);
 	clock_gettime(CLOCK_MONOTONIC, &c->started);
@@ -251,9 +369,13 @@ conn_request(struct conn *c)
 		conn_error_reply(c, why, false);
 		return;
 	}
-	skip = spf_decide_skip(c->conf, &c->req);
-	if (skip != NULL) {
-		conn_reply(c, SPF_V_DUNNO, "DUNNO", "none", "skipped", skip);
+	if (c->conf->mock) {	/* policyd-spf's Mock: a fixed answer */
+		conn_reply(c, SPF_V_DUNNO, "DUNNO mock header field that should be ignored", "none",
+		    "skipped", "Mock");
+		return;
+	}
+	if (c->req.sasl_username[0] != '\0') {
+		conn_reply(c, SPF_V_DUNNO, "DUNNO", "none", "skipped", "authenticated client");
 		return;
 	}
 	/* Postfix asks once per recipient: the header goes in once per message */
@@ -262,22 +384,28 @@ conn_request(struct conn *c)
 		conn_reply(c, SPF_V_DUNNO, "DUNNO", "none", "repeated", "header already added");
 		return;
 	}
-	c->helo_done = false;
-	memset(&c->helo, 0, sizeof(c->helo));
-	memset(&c->mailfrom, 0, sizeof(c->mailfrom));
-	if (c->conf->helo_reject != SPF_REJ_NO_CHECK && c->req.helo_name[0] != '\0') {
-		if (conn_check(c, MK_SPF_ID_HELO, &c->helo) == 1)
-			return;
-	} else {
-		c->helo_done = true;
-		if (c->conf->mail_from_reject == SPF_REJ_NO_CHECK) {
-			conn_reply(c, SPF_V_DUNNO, "DUNNO", "none", "none", "no identity checked");
-			return;
-		}
-		if (conn_check(c, MK_SPF_ID_MAILFROM, &c->mailfrom) == 1)
-			return;
+	skip = spf_decide_skip(c->conf, &c->req);
+	if (skip != NULL) {
+		spf_decide_trace(c->conf, &c->req, skip, action, sizeof(action));
+		conn_reply(c, SPF_V_PREPEND, action, "none", "skipped", skip);
+		return;
 	}
-	conn_decide(c);
+	if (!spf_decide_has_dns_whitelist(c->conf)) {
+		conn_start_checks(c);
+		return;
+	}
+	q.ip = c->req.client_address;
+	q.helo = c->req.helo_name;
+	q.sender = "";
+	q.receiver = c->conf->authserv_id;
+	q.now = time(NULL);
+	q.void_max_set = true;
+	q.void_max = c->conf->void_limit;
+	c->state = CONN_WL;
+	if (mk_spf_check_start_fn(c->srv->sd, &q, spf_wl_eval, c->conf, wl_done, c, &c->wl,
+	    &c->chk) == 1)
+		return;
+	conn_wl_decided(c);
 }
 
 /* Look at the buffered input: take the next request if idle. */

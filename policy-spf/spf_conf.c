@@ -2,7 +2,7 @@
  * policy-spf/spf_conf.c: configuration table and parsing.
  *
  * The keys of policyd-spf.conf are accepted as they are; those mailaka-spf
- * does not implement are known-but-ignored (an existing file loads).
+ * does not implement load with a warning naming file:line.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -61,8 +61,9 @@ v_reject(const char *value, char *err, size_t errlen)
 static int
 v_header(const char *value, char *err, size_t errlen)
 {
-	if (strcasecmp(value, "SPF") != 0 && strcasecmp(value, "AR") != 0) {
-		snprintf(err, errlen, "must be SPF or AR");
+	if (strcasecmp(value, "SPF") != 0 && strcasecmp(value, "AR") != 0 &&
+	    strcasecmp(value, "None") != 0) {
+		snprintf(err, errlen, "must be SPF, AR or None");
 		return -1;
 	}
 	return 0;
@@ -95,6 +96,36 @@ v_engine(const char *value, char *err, size_t errlen)
 	return 0;
 }
 
+/* A Postfix restriction class name (answered as the action). */
+static int
+v_restriction(const char *value, char *err, size_t errlen)
+{
+	const char *p;
+
+	for (p = value; *p != '\0'; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.'))
+			break;
+	}
+	if (*value == '\0' || *p != '\0' || p - value > 100) {
+		snprintf(err, errlen, "must be a restriction class name");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+v_debuglevel(const char *value, char *err, size_t errlen)
+{
+	long d;
+
+	if (mk_conf_parse_long(value, &d) == -1 || d < -1) {
+		snprintf(err, errlen, "must be an integer from -1 up");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 v_loglevel(const char *value, char *err, size_t errlen)
 {
@@ -105,7 +136,16 @@ v_loglevel(const char *value, char *err, size_t errlen)
 	return 0;
 }
 
-#define IGN(name) { name, MK_CONF_STR, NULL, 0, 0, NULL, MK_CONF_F_IGNORED, NULL }
+/* policyd-spf.conf keys mailaka-spf knows but does not implement: each one
+ * set in a file is a startup warning naming file:line (never a silent
+ * difference).  Stored as strings so their place is known. */
+static const char *const spf_unimplemented[] = {
+	"No_Mail", "Prospective", "Whitelist_Lookup_Time",
+	"Reason_Message", "QueueID", "Per_User", "UMask",
+	"InternalHosts", "MacroList", NULL,
+};
+
+#define UNIMPL(name) { name, MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL }
 static const struct mk_conf_key spf_conf_table[] = {
 	{ "Socket", MK_CONF_STR, "unix:/run/mailaka/spf.sock", 0, 0, v_socket, 0, NULL },
 	{ "SocketMode", MK_CONF_STR, "0666", 0, 0, NULL, 0, NULL },
@@ -114,14 +154,23 @@ static const struct mk_conf_key spf_conf_table[] = {
 	{ "Mail_From_reject", MK_CONF_STR, "Fail", 0, 0, v_reject, 0, NULL },
 	{ "PermError_reject", MK_CONF_BOOL, "False", 0, 0, NULL, 0, NULL },
 	{ "TempError_Defer", MK_CONF_BOOL, "False", 0, 0, NULL, 0, NULL },
+	{ "Reject_Not_Pass_Domains", MK_CONF_LIST, NULL, 0, 0, NULL, 0, NULL },
+	{ "HELO_pass_restriction", MK_CONF_STR, NULL, 0, 0, v_restriction, 0, NULL },
+	{ "Mail_From_pass_restriction", MK_CONF_STR, NULL, 0, 0, v_restriction, 0, NULL },
+	{ "TestOnly", MK_CONF_INT, "1", -1000000, 1000000, NULL, 0, "defaultSeedOnly" },
 	{ "skip_addresses", MK_CONF_LIST, "127.0.0.0/8, ::ffff:127.0.0.0/104, ::1", 0, 0, NULL, 0, NULL },
 	{ "Whitelist", MK_CONF_LIST, NULL, 0, 0, NULL, 0, NULL },
 	{ "Domain_Whitelist", MK_CONF_LIST, NULL, 0, 0, NULL, 0, NULL },
+	{ "HELO_Whitelist", MK_CONF_LIST, NULL, 0, 0, NULL, 0, NULL },
+	{ "Domain_Whitelist_PTR", MK_CONF_LIST, NULL, 0, 0, NULL, 0, NULL },
 	{ "Header_Type", MK_CONF_STR, "SPF", 0, 0, v_header, 0, NULL },
 	{ "Hide_Receiver", MK_CONF_BOOL, "Yes", 0, 0, NULL, 0, NULL },
 	{ "Authserv_Id", MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL },
+	{ "SPF_Enhanced_Status_Codes", MK_CONF_BOOL, "Yes", 0, 0, NULL, 0, NULL },
 	{ "Default_Explanation", MK_CONF_STR, "SPF fail - not authorized", 0, 0, NULL, 0, NULL },
+	{ "Mock", MK_CONF_BOOL, "False", 0, 0, NULL, 0, NULL },
 	{ "Resolver", MK_CONF_STR, "system", 0, 0, v_resolver, 0, "Nameservers" },
+	{ "Void_Limit", MK_CONF_INT, "2", 0, 1000, NULL, 0, NULL },
 	{ "Lookup_Time", MK_CONF_DURATION, "5", 1, 300, NULL, 0, "DNSTimeout" },
 	{ "Cache_Size", MK_CONF_INT, "20000", 0, 10000000, NULL, 0, NULL },
 	{ "Max_Connections", MK_CONF_INT, "4096", 1, 1000000, NULL, 0, NULL },
@@ -129,15 +178,16 @@ static const struct mk_conf_key spf_conf_table[] = {
 	{ "UserID", MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL },
 	{ "PidFile", MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL },
 	{ "LogLevel", MK_CONF_STR, "info", 0, 0, v_loglevel, 0, NULL },
+	{ "debugLevel", MK_CONF_STR, NULL, 0, 0, v_debuglevel, 0, NULL },
 	{ "Engine", MK_CONF_STR, "native", 0, 0, v_engine, 0, NULL },
 	{ "Engine_Threads", MK_CONF_INT, "8", 1, 64, NULL, 0, NULL },
-	IGN("debugLevel"), IGN("TestOnly"), IGN("HELO_Whitelist"),
-	IGN("Domain_Whitelist_PTR"), IGN("Reason_Message"), IGN("No_Mail"),
-	IGN("Mock"), IGN("Void_Limit"), IGN("SPF_Enhanced_Status_Codes"),
-	IGN("Prospective"), IGN("Whitelist_Lookup_Time"),
+	UNIMPL("No_Mail"), UNIMPL("Prospective"),
+	UNIMPL("Whitelist_Lookup_Time"), UNIMPL("Reason_Message"),
+	UNIMPL("QueueID"), UNIMPL("Per_User"), UNIMPL("UMask"), UNIMPL("InternalHosts"),
+	UNIMPL("MacroList"),
 	{ NULL, 0, NULL, 0, 0, NULL, 0, NULL },
 };
-#undef IGN
+#undef UNIMPL
 
 static int
 net_parse(const char *s, struct spf_net *n, char *err, size_t errlen)
@@ -232,27 +282,39 @@ spf_netlist_match(const struct spf_netlist *l, const char *ip)
 	return false;
 }
 
-bool
-spf_conf_domain_whitelisted(const struct spf_conf *c, const char *domain)
-{
-	size_t i, dl = strlen(domain), wl;
-
-	for (i = 0; i < c->n_domain_whitelist; i++) {
-		const char *w = c->domain_whitelist[i];
-		wl = strlen(w);
-		if (strcasecmp(domain, w) == 0)
-			return true;
-		if (dl > wl && domain[dl - wl - 1] == '.' && strcasecmp(domain + dl - wl, w) == 0)
-			return true;
-	}
-	return false;
-}
-
 static void
 conf_warn(const char *msg, void *arg)
 {
 	(void)arg;
 	mk_log_warn(NULL, "%s", msg);
+}
+
+/* policyd-spf's debugLevel (-1 nothing .. 1 results and errors .. 5 all)
+ * when LogLevel is not set. */
+static int
+debug_level_map(long d)
+{
+	if (d <= 0)
+		return MK_LOG_ERR;
+	return d == 1 ? MK_LOG_INFO : MK_LOG_DEBUG;
+}
+
+static void
+warn_unimplemented(const struct mk_conf *raw)
+{
+	const char *const *k;
+	bool b;
+
+	for (k = spf_unimplemented; *k != NULL; k++) {
+		if (!mk_conf_is_set(raw, *k))
+			continue;
+		/* QueueID = True is what mailaka-spf does: queue ids are logged */
+		if (strcasecmp(*k, "QueueID") == 0 &&
+		    mk_conf_parse_bool(mk_conf_str(raw, *k), &b) == 0 && b)
+			continue;
+		mk_log_warn(NULL, "%s: %s is a policyd-spf setting that mailaka-spf does not "
+		    "implement: ignored", mk_conf_where(raw, *k), *k);
+	}
 }
 
 static struct spf_conf *
@@ -288,6 +350,12 @@ conf_finish(struct mk_conf *raw, char *err, size_t errlen)
 	c->permerror_reject = mk_conf_bool(raw, "PermError_reject");
 	c->temperror_defer = mk_conf_bool(raw, "TempError_Defer");
 	c->header_ar = strcasecmp(mk_conf_str(raw, "Header_Type"), "AR") == 0;
+	c->header_none = strcasecmp(mk_conf_str(raw, "Header_Type"), "None") == 0;
+	c->test_only = mk_conf_int(raw, "TestOnly") == 0;
+	c->helo_pass_restriction = mk_conf_str(raw, "HELO_pass_restriction");
+	c->mail_from_pass_restriction = mk_conf_str(raw, "Mail_From_pass_restriction");
+	c->enhanced_codes = mk_conf_bool(raw, "SPF_Enhanced_Status_Codes");
+	c->mock = mk_conf_bool(raw, "Mock");
 	c->hide_receiver = mk_conf_bool(raw, "Hide_Receiver");
 	c->authserv_id = mk_conf_str(raw, "Authserv_Id");
 	if (c->authserv_id == NULL) {
@@ -304,9 +372,22 @@ conf_finish(struct mk_conf *raw, char *err, size_t errlen)
 	c->user = mk_conf_str(raw, "UserID");
 	c->pidfile = mk_conf_str(raw, "PidFile");
 	c->log_level = mk_log_level_parse(mk_conf_str(raw, "LogLevel"));
+	if (mk_conf_is_set(raw, "debugLevel") && !mk_conf_is_set(raw, "LogLevel")) {
+		long d = 1;
+		mk_conf_parse_long(mk_conf_str(raw, "debugLevel"), &d);
+		c->log_level = debug_level_map(d);
+	}
 	c->engine_libspf2 = strcasecmp(mk_conf_str(raw, "Engine"), "libspf2") == 0;
 	c->engine_threads = mk_conf_int(raw, "Engine_Threads");
+	c->void_limit = (unsigned)mk_conf_int(raw, "Void_Limit");
+	if (c->engine_libspf2 && mk_conf_is_set(raw, "Void_Limit"))
+		mk_log_warn(NULL, "%s: Void_Limit is not applied by Engine = libspf2 (no void "
+		    "lookup limit)", mk_conf_where(raw, "Void_Limit"));
 	c->n_domain_whitelist = mk_conf_list(raw, "Domain_Whitelist", &c->domain_whitelist);
+	c->n_helo_whitelist = mk_conf_list(raw, "HELO_Whitelist", &c->helo_whitelist);
+	c->n_reject_not_pass = mk_conf_list(raw, "Reject_Not_Pass_Domains", &c->reject_not_pass);
+	c->n_domain_whitelist_ptr = mk_conf_list(raw, "Domain_Whitelist_PTR", &c->domain_whitelist_ptr);
+	warn_unimplemented(raw);
 	if (netlist_build(c, "skip_addresses", &c->skip, err, errlen) == -1 ||
 	    netlist_build(c, "Whitelist", &c->whitelist, err, errlen) == -1)
 		goto fail;

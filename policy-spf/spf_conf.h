@@ -41,6 +41,11 @@ struct spf_conf {
 	enum spf_reject helo_reject, mail_from_reject;
 	bool permerror_reject, temperror_defer;
 	bool header_ar;			/* Header_Type = AR */
+	bool header_none;		/* Header_Type = None: no header */
+	const char *helo_pass_restriction, *mail_from_pass_restriction;	/* or NULL */
+	bool test_only;			/* TestOnly = 0: never reject or defer */
+	bool enhanced_codes;		/* SPF_Enhanced_Status_Codes */
+	bool mock;			/* Mock = True */
 	bool hide_receiver;
 	const char *authserv_id;	/* AR authserv-id and Received-SPF receiver */
 	const char *default_exp;
@@ -51,11 +56,18 @@ struct spf_conf {
 	long idle_timeout;		/* seconds */
 	const char *user, *pidfile;
 	struct spf_netlist skip, whitelist;
-	const char *const *domain_whitelist;
+	const char *const *domain_whitelist;	/* SPF pass for the client: whitelisted */
 	size_t n_domain_whitelist;
+	const char *const *reject_not_pass;	/* Reject_Not_Pass_Domains */
+	size_t n_reject_not_pass;
+	const char *const *helo_whitelist;	/* HELO name listed and resolving to the client */
+	size_t n_helo_whitelist;
+	const char *const *domain_whitelist_ptr;	/* validated PTR name under one */
+	size_t n_domain_whitelist_ptr;
 	int log_level;
 	bool engine_libspf2;		/* Engine = libspf2 */
 	long engine_threads;
+	unsigned void_limit;		/* Void_Limit (RFC 7208 4.6.4: 2) */
 };
 
 /* Load path; NULL with err "file:line: why" on error. Warnings (unknown keys)
@@ -69,8 +81,6 @@ struct spf_conf *spf_conf_unref(struct spf_conf *c);
 void spf_conf_dump(const struct spf_conf *c, FILE *fp);
 
 bool spf_netlist_match(const struct spf_netlist *l, const char *ip);
-/* Is domain (or a parent of it) listed? */
-bool spf_conf_domain_whitelisted(const struct spf_conf *c, const char *domain);
 const char *spf_reject_name(enum spf_reject r);
 
 #endif

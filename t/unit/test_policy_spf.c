@@ -76,8 +76,10 @@ test_conf(void)
 		ok(c->header_ar, "Header_Type AR");
 		ok(spf_netlist_match(&c->whitelist, "192.0.2.77"), "Whitelist v4 CIDR");
 		ok(spf_netlist_match(&c->whitelist, "2001:db8:1::1"), "Whitelist v6 CIDR");
-		ok(spf_conf_domain_whitelisted(c, "sub.example.org"), "Domain_Whitelist subdomain");
-		ok(!spf_conf_domain_whitelisted(c, "badexample.org"), "Domain_Whitelist suffix only on dots");
+		is_int((int)c->n_domain_whitelist, 1, "Domain_Whitelist: one domain");
+		ok(spf_decide_has_dns_whitelist(c), "Domain_Whitelist needs the DNS whitelist check");
+		ok(!c->test_only, "TestOnly = 1: normal operation");
+		is_int(c->log_level, MK_LOG_INFO, "debugLevel = 1 -> info");
 		spf_conf_unref(c);
 	}
 	ok(spf_conf_parse("HELO_reject = Maybe\n", 19, err, sizeof(err)) == NULL, "bad HELO_reject rejected");
@@ -104,7 +106,8 @@ test_decide(void)
 	req_init(&r, "198.51.100.7", "a@example.org", "h.example.org");
 	is_str(spf_decide_skip(c, &r), "Whitelist", "whitelisted client");
 	req_init(&r, "192.0.2.1", "a@trusted.example", "h.example.org");
-	is_str(spf_decide_skip(c, &r), "Domain_Whitelist", "whitelisted sender domain");
+	is_str(spf_decide_skip(c, &r), NULL,
+	    "Domain_Whitelist is not about the sender's domain (policyd-spf semantics)");
 	req_init(&r, "192.0.2.1", "a@example.org", "h.example.org");
 	snprintf(r.sasl_username, sizeof(r.sasl_username), "alice");
 	is_str(spf_decide_skip(c, &r), "authenticated client", "SASL client skipped");
@@ -124,11 +127,13 @@ test_decide(void)
 	outcome(&o, MK_SPF_PERMERROR, "a@example.org", NULL);
 	is_int(spf_decide_identity(c, &r, MK_SPF_ID_MAILFROM, &o, act, sizeof(act)), SPF_V_NONE,
 	    "permerror not rejected by default");
-	is_int(spf_decide_identity(c2, &r, MK_SPF_ID_MAILFROM, &o, act, sizeof(act)), SPF_V_REJECT,
+	is_int(spf_decide_identity(c2, &r, MK_SPF_ID_MAILFROM, &o, act, sizeof(act)), SPF_V_NONE,
+	    "Mail_From_reject = False overrides PermError_reject (policyd-spf)");
+	is_int(spf_decide_identity(c2, &r, MK_SPF_ID_HELO, &o, act, sizeof(act)), SPF_V_REJECT,
 	    "permerror rejected with PermError_reject");
 	ok(strncmp(act, "550 5.7.24 ", 11) == 0, "permerror reply 550 5.7.24 (%s)", act);
 	outcome(&o, MK_SPF_TEMPERROR, "a@example.org", NULL);
-	is_int(spf_decide_identity(c2, &r, MK_SPF_ID_MAILFROM, &o, act, sizeof(act)), SPF_V_DEFER,
+	is_int(spf_decide_identity(c2, &r, MK_SPF_ID_HELO, &o, act, sizeof(act)), SPF_V_DEFER,
 	    "temperror deferred with TempError_Defer");
 	ok(strncmp(act, "DEFER_IF_PERMIT 4.7.24 ", 23) == 0, "temperror reply (%s)", act);
 	outcome(&o, MK_SPF_FAIL, "a@example.org", NULL);
@@ -170,10 +175,138 @@ test_decide(void)
 	spf_conf_unref(c2);
 }
 
+static char warnings[4096];
+
 static void
 sink(enum mk_log_level level, const char *line, void *arg)
 {
-	(void)level; (void)line; (void)arg;
+	(void)arg;
+	if (level <= MK_LOG_WARN && strlen(warnings) + strlen(line) + 2 < sizeof(warnings)) {
+		strcat(warnings, line);
+		strcat(warnings, "\n");
+	}
+}
+
+/* policyd-spf.conf keys: trace headers, TestOnly, status codes, ... */
+static void
+test_policyd_keys(void)
+{
+	struct spf_conf *c = conf("skip_addresses = 127.0.0.0/8\nWhitelist = 198.51.100.7\n"
+	    "Authserv_Id = mx.test\n");
+	struct spf_conf *c2 = conf("Hide_Receiver = No\nHeader_Type = AR\nAuthserv_Id = mx.test\n"
+	    "TestOnly = 0\nSPF_Enhanced_Status_Codes = No\nTempError_Defer = True\n"
+	    "HELO_reject = False\nMail_From_reject = SPF_Not_Pass\ndebugLevel = 0\n");
+	struct spf_conf *c3 = conf("Header_Type = None\nMock = True\ndebugLevel = 3\n");
+	struct mk_policy_req r;
+	struct mk_spf_outcome o;
+	char act[MK_POLICY_REPLY_MAX];
+
+	if (c == NULL || c2 == NULL || c3 == NULL)
+		return;
+	req_init(&r, "127.0.0.1", "A@Example.ORG", "H.example.org");
+	snprintf(r.recipient, sizeof(r.recipient), "bob@Dest.example");
+	spf_decide_trace(c, &r, spf_decide_skip(c, &r), act, sizeof(act));
+	is_str(act, "PREPEND X-Comment: SPF check N/A for local connections - client-ip=127.0.0.1; "
+	    "helo=h.example.org; envelope-from=a@example.org; receiver=<UNKNOWN> ",
+	    "skip_addresses: policyd-spf's X-Comment, lower-cased, receiver hidden");
+	req_init(&r, "198.51.100.7", "", "h.example.org");
+	spf_decide_trace(c, &r, spf_decide_skip(c, &r), act, sizeof(act));
+	is_str(act, "PREPEND X-Comment: SPF skipped for whitelisted relay - client-ip=198.51.100.7; "
+	    "helo=h.example.org; envelope-from=; receiver=<UNKNOWN> ", "Whitelist: X-Comment");
+	snprintf(r.recipient, sizeof(r.recipient), "bob@Dest.example");
+	spf_decide_trace(c2, &r, "Domain_Whitelist", act, sizeof(act));
+	is_str(act, "PREPEND Authentication-Results: mx.test; none (SPF skipped for whitelisted relay "
+	    "domain -  client-ip=198.51.100.7; helo=h.example.org; envelope-from=; "
+	    "receiver=dest.example)", "AR form, Hide_Receiver = No: the recipient's domain");
+	spf_decide_trace(c3, &r, "Whitelist", act, sizeof(act));
+	is_str(act, "DUNNO", "Header_Type = None: no trace header");
+	ok(c3->mock, "Mock = True");
+	is_int(c3->log_level, MK_LOG_DEBUG, "debugLevel = 3 -> debug");
+	is_int(c2->log_level, MK_LOG_ERR, "debugLevel = 0 -> errors only");
+
+	/* TestOnly = 0: a reject becomes DUNNO; a header stays */
+	snprintf(act, sizeof(act), "550 5.7.23 no");
+	is_int(spf_decide_mode(c2, SPF_V_REJECT, act, sizeof(act)), SPF_V_DUNNO, "TestOnly = 0: no reject");
+	is_str(act, "DUNNO", "TestOnly = 0: DUNNO");
+	snprintf(act, sizeof(act), "PREPEND Received-SPF: x");
+	is_int(spf_decide_mode(c2, SPF_V_PREPEND, act, sizeof(act)), SPF_V_PREPEND, "TestOnly = 0: header kept");
+	is_int(spf_decide_mode(c3, SPF_V_PREPEND, act, sizeof(act)), SPF_V_DUNNO, "Header_Type None: DUNNO");
+	is_int(spf_decide_mode(c, SPF_V_REJECT, act, sizeof(act)), SPF_V_REJECT, "default: reject kept");
+
+	/* SPF_Enhanced_Status_Codes = No; HELO_reject = False beats TempError_Defer */
+	req_init(&r, "192.0.2.1", "a@example.org", "h.example.org");
+	outcome(&o, MK_SPF_NEUTRAL, "a@example.org", NULL);
+	is_int(spf_decide_identity(c2, &r, MK_SPF_ID_MAILFROM, &o, act, sizeof(act)), SPF_V_REJECT,
+	    "SPF_Not_Pass rejects neutral");
+	is_str(act, "550 SPF neutral (mailfrom a@example.org)", "no enhanced status code");
+	outcome(&o, MK_SPF_TEMPERROR, "a@example.org", NULL);
+	is_int(spf_decide_identity(c2, &r, MK_SPF_ID_MAILFROM, &o, act, sizeof(act)), SPF_V_DEFER,
+	    "TempError_Defer");
+	ok(strncmp(act, "DEFER_IF_PERMIT SPF temporary", 29) == 0, "defer without 4.7.24 (%s)", act);
+	outcome(&o, MK_SPF_TEMPERROR, "postmaster@h.example.org", NULL);
+	is_int(spf_decide_identity(c2, &r, MK_SPF_ID_HELO, &o, act, sizeof(act)), SPF_V_NONE,
+	    "HELO_reject = False: not even a temperror defers");
+	outcome(&o, MK_SPF_PERMERROR, "a@example.org", NULL);
+	is_int(spf_decide_identity(c2, &r, MK_SPF_ID_MAILFROM, &o, act, sizeof(act)), SPF_V_NONE,
+	    "SPF_Not_Pass without PermError_reject: permerror not rejected (policyd-spf 3.0.4)");
+	spf_conf_unref(c);
+	spf_conf_unref(c2);
+	spf_conf_unref(c3);
+
+	/* Reject_Not_Pass_Domains: neutral/softfail of a listed domain rejected */
+	c = conf("Reject_Not_Pass_Domains = aol.example,mail.hotmail.example\nMail_From_reject = False\n");
+	if (c != NULL) {
+		req_init(&r, "192.0.2.1", "a@AOL.example", "h.example.org");
+		outcome(&o, MK_SPF_SOFTFAIL, "a@aol.example", NULL);
+		is_int(spf_decide_identity(c, &r, MK_SPF_ID_MAILFROM, &o, act, sizeof(act)), SPF_V_REJECT,
+		    "Reject_Not_Pass_Domains: softfail of a listed domain rejected (over False)");
+		req_init(&r, "192.0.2.1", "a@sub.aol.example", "h.example.org");
+		is_int(spf_decide_identity(c, &r, MK_SPF_ID_MAILFROM, &o, act, sizeof(act)), SPF_V_NONE,
+		    "Reject_Not_Pass_Domains: a subdomain is not listed (pyspf domainmatch)");
+		req_init(&r, "192.0.2.1", "a@hotmail.example", "h.example.org");
+		is_int(spf_decide_identity(c, &r, MK_SPF_ID_MAILFROM, &o, act, sizeof(act)), SPF_V_REJECT,
+		    "Reject_Not_Pass_Domains: a parent of a listed domain matches (policyd-spf)");
+		req_init(&r, "192.0.2.1", "a@example.org", "aol.example");
+		outcome(&o, MK_SPF_NEUTRAL, "postmaster@aol.example", NULL);
+		is_int(spf_decide_identity(c, &r, MK_SPF_ID_HELO, &o, act, sizeof(act)), SPF_V_REJECT,
+		    "Reject_Not_Pass_Domains: HELO neutral of a listed name rejected");
+		outcome(&o, MK_SPF_PASS, "postmaster@aol.example", NULL);
+		is_int(spf_decide_identity(c, &r, MK_SPF_ID_HELO, &o, act, sizeof(act)), SPF_V_NONE,
+		    "Reject_Not_Pass_Domains: a pass is a pass");
+		spf_conf_unref(c);
+	}
+
+	/* HELO_pass_restriction / Mail_From_pass_restriction */
+	c = conf("HELO_pass_restriction = helo_ok\nMail_From_pass_restriction = mf_ok\n");
+	if (c != NULL) {
+		struct mk_spf_outcome h, m;
+		req_init(&r, "192.0.2.1", "a@example.org", "h.example.org");
+		outcome(&h, MK_SPF_PASS, "postmaster@h.example.org", NULL);
+		outcome(&m, MK_SPF_PASS, "a@example.org", NULL);
+		is_str(spf_decide_restriction(c, &r, &h, &m), "mf_ok", "both pass: Mail From restriction");
+		outcome(&m, MK_SPF_FAIL, "a@example.org", NULL);
+		is_str(spf_decide_restriction(c, &r, &h, &m), "helo_ok", "HELO pass beats a MAIL FROM fail");
+		is_str(spf_decide_restriction(c, &r, NULL, &m), NULL, "HELO not checked, MAIL FROM fail: none");
+		is_str(spf_decide_restriction(c, &r, &h, NULL), NULL, "MAIL FROM not checked: none (policyd-spf)");
+		snprintf(act, sizeof(act), "mf_ok");
+		spf_conf_unref(c);
+		c = conf("Mail_From_pass_restriction = mf_ok\nTestOnly = 0\n");
+		is_int(spf_decide_mode(c, SPF_V_RESTRICT, act, sizeof(act)), SPF_V_DUNNO,
+		    "TestOnly = 0: a restriction becomes DUNNO");
+		spf_conf_unref(c);
+	}
+	ok(spf_conf_parse("HELO_pass_restriction = a b\n", 27, act, sizeof(act)) == NULL,
+	    "a restriction name with a space is refused");
+
+	/* keys known but not implemented: a warning naming file:line */
+	warnings[0] = '\0';
+	c = conf("HELO_reject = Fail\nNo_Mail = True\nQueueID = True\nReason_Message = x {spf}\n");
+	ok(c != NULL, "config with unimplemented keys loads");
+	ok(strstr(warnings, "(test):2: No_Mail is a policyd-spf setting that mailaka-spf does not "
+	    "implement") != NULL, "No_Mail: warning with file:line");
+	ok(strstr(warnings, "(test):4: Reason_Message") != NULL, "Reason_Message: warning");
+	ok(strstr(warnings, "QueueID") == NULL, "QueueID = True is what mailaka-spf does: no warning");
+	spf_conf_unref(c);
 }
 
 int
@@ -182,5 +315,6 @@ main(void)
 	mk_log_set_sink(sink, NULL);
 	test_conf();
 	test_decide();
+	test_policyd_keys();
 	return done_testing();
 }

@@ -118,6 +118,8 @@ static const struct zent zone[] = {
 	{ "mail.example.org", MK_DNS_A, "192.0.2.10" },
 	{ "exp.example.org", MK_DNS_TXT, "%{i} is not one of %{d}'s servers" },
 	{ "fail.example.org", MK_DNS_TXT, "v=spf1 -all exp=exp.example.org" },
+	{ "10.2.0.192.in-addr.arpa", MK_DNS_PTR, "mail.example.org" },
+	{ "11.2.0.192.in-addr.arpa", MK_DNS_PTR, "mail.example.org" },
 	{ NULL, 0, NULL },
 };
 
@@ -189,7 +191,7 @@ test_eval(void)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct mk_spf_query q = { cases[i].ip, cases[i].sender, "helo.example.org",
-		    NULL, MK_SPF_ID_MAILFROM, 0 };
+		    NULL, MK_SPF_ID_MAILFROM, 0, false, 0 };
 		struct mk_spf_outcome out;
 		struct zstate z = { .lazy = false };
 		int rc, rounds = 0;
@@ -217,12 +219,55 @@ test_eval(void)
 	}
 }
 
+/* The whitelist helpers (policyd-spf's Domain_Whitelist_PTR, HELO_Whitelist). */
+static void
+test_wl_helpers(void)
+{
+	struct { const char *ip, *dom, *want; } ptr[] = {
+		{ "192.0.2.10", "example.org", "pass" },	/* validated, under */
+		{ "192.0.2.10", "mail.example.org", "pass" },	/* equal */
+		{ "192.0.2.10", "ample.org", "none" },		/* not on a label boundary */
+		{ "192.0.2.11", "example.org", "none" },	/* PTR name does not resolve back */
+		{ "192.0.2.12", "example.org", "none" },	/* no PTR */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(ptr) / sizeof(ptr[0]); i++) {
+		struct mk_spf_query q = { ptr[i].ip, "", "h", NULL, MK_SPF_ID_MAILFROM, 0, false, 0 };
+		const char *doms[] = { "other.test", ptr[i].dom };
+		struct mk_spf_outcome out;
+		struct zstate z = { .lazy = true };
+		int rc, rounds = 0;
+
+		while ((rc = mk_spf_eval_ptr_in(&q, doms, 2, zlookup, &z, &out)) == 1 && rounds++ < 20)
+			z.lazy = false, mk_spf_eval_ptr_in(&q, doms, 2, zlookup, &z, &out), z.lazy = true;
+		is_str(mk_spf_result_name(out.result), ptr[i].want, "PTR of %s in %s", ptr[i].ip,
+		    ptr[i].dom);
+		if (out.result == MK_SPF_PASS)
+			is_str(out.domain, "mail.example.org", "the validated name");
+		zfree(&z);
+	}
+	for (i = 10; i <= 11; i++) {
+		char ip[32];
+		struct mk_spf_query q = { ip, "", "h", NULL, MK_SPF_ID_MAILFROM, 0, false, 0 };
+		struct mk_spf_outcome out;
+		struct zstate z = { .lazy = false };
+
+		snprintf(ip, sizeof(ip), "192.0.2.%zu", i);
+		is_int(mk_spf_eval_addr_of(&q, "mail.example.org", zlookup, &z, &out), 0, "addr_of done");
+		is_str(mk_spf_result_name(out.result), i == 10 ? "pass" : "none",
+		    "%s is%s an address of mail.example.org", ip, i == 10 ? "" : " not");
+		zfree(&z);
+	}
+}
+
 int
 main(void)
 {
 	test_record_syntax();
 	test_macros();
 	test_eval();
+	test_wl_helpers();
 	diag("spf tests done");
 	return done_testing();
 }

@@ -148,7 +148,9 @@ act=$(ask unix:$SOCK 192.0.2.5 alice@pass.$Z hfail.$Z)
 is "$act" "550 5.7.23 SPF fail - not authorized" "HELO fail rejected"
 like "$(grep 'identity=helo' "$T/spf.log" | tail -1)" "result=fail action=reject" "HELO decision logged with identity=helo"
 # loopback is skipped; authenticated clients too
-is "$(ask unix:$SOCK 127.0.0.1 alice@pass.$Z h)" "DUNNO" "skip_addresses: loopback gets DUNNO"
+is "$(ask unix:$SOCK 127.0.0.1 alice@pass.$Z h)" \
+	"PREPEND X-Comment: SPF check N/A for local connections - client-ip=127.0.0.1; helo=h; envelope-from=alice@pass.$Z; receiver=<UNKNOWN> " \
+	"skip_addresses: loopback gets policyd-spf's trace header"
 act=$(req 198.51.100.1 alice@pass.$Z h.none.$Z "sasl_username=alice" | python3 "$COMMON/client.py" unix:$SOCK)
 is "$act" "DUNNO" "authenticated client gets DUNNO"
 
