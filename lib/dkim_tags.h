@@ -1,0 +1,45 @@
+/*
+ * lib/dkim_tags.h: RFC 6376 3.2 tag=value lists (DKIM-Signature header
+ * values and DKIM key records).
+ *
+ * The parser is a pure function of (buf, len): no I/O, no allocation.  Tag
+ * names and values point into buf (borrowed); values have their leading
+ * and trailing folding white space removed, inner FWS is kept as is (the
+ * b= and bh= values are base64 with FWS allowed anywhere: use
+ * mk_dkim_tags_copy_nows() to get them without it).
+ */
+#ifndef MK_DKIM_TAGS_H
+#define MK_DKIM_TAGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define MK_DKIM_TAGS_MAX 64		/* tags kept from one list; more is an error */
+#define MK_DKIM_TAGLIST_MAX 16384	/* bytes of one tag list (a signature header value) */
+
+struct mk_dkim_tag {
+	const char *name;
+	size_t nlen;
+	const char *val;
+	size_t vlen;
+};
+
+struct mk_dkim_tags {
+	size_t count;
+	struct mk_dkim_tag tag[MK_DKIM_TAGS_MAX];
+};
+
+/* Parse a tag list. 0, or -1 with a static reason in *why (empty tag name,
+ * bad tag name, missing '=', a value byte outside VALCHAR/FWS, duplicate tag,
+ * too many tags, too long). */
+int mk_dkim_tags_parse(const char *buf, size_t len, struct mk_dkim_tags *out,
+    const char **why);
+/* The tag named name (case-sensitive, as RFC 6376 says), or NULL. */
+const struct mk_dkim_tag *mk_dkim_tags_get(const struct mk_dkim_tags *tags, const char *name);
+/* Copy a value into out without white space (CR, LF, SP, HTAB), NUL-terminated.
+ * 0, or -1 if it does not fit (out is then truncated but terminated). */
+int mk_dkim_tags_copy_nows(const struct mk_dkim_tag *tag, char *out, size_t outsz);
+/* Copy a value as is (trimmed), NUL-terminated; -1 if it does not fit. */
+int mk_dkim_tags_copy(const struct mk_dkim_tag *tag, char *out, size_t outsz);
+
+#endif
