@@ -1,0 +1,33 @@
+/*
+ * lib/dmarc_psl.h: the Public Suffix List (https://publicsuffix.org/list/)
+ * for RFC 7489 section 3.2 Organizational Domains (DMARCSpec 7489).
+ *
+ * Rules: "suffix", wildcards "*.suffix", exceptions "!name"; comments
+ * "//"; the first white-space-delimited word of a line is the rule; both
+ * the ICANN and the PRIVATE sections are used (as libopendmarc does).
+ * Rules holding non-ASCII bytes (U-labels) are kept but never match the
+ * A-label domains mailaka compares (no IDNA conversion).
+ */
+#ifndef MK_DMARC_PSL_H
+#define MK_DMARC_PSL_H
+
+#include <stddef.h>
+
+#define MK_PSL_FILE_MAX (8 * 1024 * 1024)	/* bytes of a list file */
+#define MK_PSL_RULE_MAX 255			/* bytes of one rule */
+
+struct mk_psl;
+
+/* Load a list file; NULL with err ("path: why") on failure. */
+struct mk_psl *mk_psl_load(const char *path, char *err, size_t errlen);
+/* From memory (tests). NULL with err on failure (no rule at all, too big). */
+struct mk_psl *mk_psl_parse(const char *buf, size_t len, char *err, size_t errlen);
+struct mk_psl *mk_psl_free(struct mk_psl *psl);	/* returns NULL */
+size_t mk_psl_count(const struct mk_psl *psl);
+
+/* Organizational domain of a normalised domain (lower case, no trailing
+ * dot): the public suffix plus one label; a domain that is itself a public
+ * suffix is its own organizational domain.  0 / -1 (does not fit, empty). */
+int mk_psl_org_domain(const struct mk_psl *psl, const char *domain, char *out, size_t outsz);
+
+#endif

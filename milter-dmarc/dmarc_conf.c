@@ -1,0 +1,166 @@
+/*
+ * milter-dmarc/dmarc_conf.c: configuration table (opendmarc.conf names)
+ * and load-time validation.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "lib/dns.h"
+#include "lib/log.h"
+#include "milter-dmarc/dmarc_conf.h"
+#include "milter-dmarc/ignore.h"
+
+static int
+v_resolver(const char *v, char *err, size_t errlen)
+{
+	return mk_dns_resolver_valid(v, err, errlen);
+}
+
+static int
+v_spec(const char *v, char *err, size_t errlen)
+{
+	if (strcmp(v, "9989") == 0 || strcmp(v, "7489") == 0)
+		return 0;
+	snprintf(err, errlen, "DMARCSpec must be 9989 (DMARCbis) or 7489");
+	return -1;
+}
+
+#define IGN MK_CONF_F_IGNORED
+static const struct mk_conf_key dmarc_conf_table[] = {
+	{ "Socket", MK_CONF_STR, "local:/run/mailaka/dmarc.sock", 0, 0, NULL, 0, NULL },
+	{ "AuthservID", MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL },
+	{ "TrustedAuthservIDs", MK_CONF_LIST, NULL, 0, 0, NULL, MK_CONF_F_APPEND, NULL },
+	{ "RejectFailures", MK_CONF_BOOL, "no", 0, 0, NULL, 0, NULL },
+	{ "TemporaryFailures", MK_CONF_BOOL, "yes", 0, 0, NULL, 0, NULL },
+	{ "RejectMultiValueFrom", MK_CONF_BOOL, "yes", 0, 0, NULL, 0, NULL },
+	{ "SPFSelfValidate", MK_CONF_BOOL, "no", 0, 0, NULL, 0, NULL },
+	{ "IgnoreAuthenticatedClients", MK_CONF_BOOL, "no", 0, 0, NULL, 0, NULL },
+	{ "IgnoreHosts", MK_CONF_LIST, "127.0.0.1, ::1", 0, 0, NULL, MK_CONF_F_APPEND, NULL },
+	{ "HistoryFile", MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL },
+	{ "PublicSuffixList", MK_CONF_STR, MK_DEFAULT_PSL, 0, 0, NULL, 0, NULL },
+	{ "FailureReports", MK_CONF_BOOL, "no", 0, 0, NULL, 0, NULL },
+	{ "FailureReportsRelay", MK_CONF_STR, "127.0.0.1:25", 0, 0, NULL, 0, NULL },
+	{ "FailureReportsSentBy", MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL },
+	{ "Resolver", MK_CONF_STR, "system", 0, 0, v_resolver, 0, "Nameservers" },
+	{ "DNSTimeout", MK_CONF_DURATION, "5", 1, 300, NULL, 0, NULL },
+	{ "DMARCSpec", MK_CONF_STR, "9989", 0, 0, v_spec, 0, NULL },
+	{ "UserID", MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL },
+	{ "PidFile", MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL },
+	/* opendmarc.conf keys accepted and not used */
+	{ "AutoRestart", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ "AutoRestartRate", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ "Background", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ "BaseDirectory", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ "ChangeRootDirectory", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ "CopyFailuresTo", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ "DomainWhitelist", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ "FailureReportsBcc", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ "FailureReportsOnNone", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ "HoldQuarantinedMessages", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ "IgnoreMailFrom", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ "MilterDebug", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ "RecordAllMessages", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ "RequiredHeaders", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ "SoftwareHeader", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ "SPFIgnoreResults", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ "Syslog", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ "SyslogFacility", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ "UMask", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ NULL, 0, NULL, 0, 0, NULL, 0, NULL },
+};
+
+static void
+warn_cb(const char *msg, void *arg)
+{
+	(void)arg;
+	mk_log_warn(NULL, "%s", msg);
+}
+
+static int
+load_ignore(struct dmarc_conf *c, char *err, size_t errlen)
+{
+	const char *const *items;
+	size_t n, i, len = 1;
+	char *joined;
+
+	n = mk_conf_list(c->raw, "IgnoreHosts", &items);
+	for (i = 0; i < n; i++)
+		len += strlen(items[i]) + 1;
+	if ((joined = calloc(1, len)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		strcat(joined, items[i]);
+		strcat(joined, " ");
+	}
+	if (n == 1 && items[0][0] == '/')
+		joined[strlen(joined) - 1] = '\0';
+	c->ignore = dmarc_ignore_new(joined, err, errlen);
+	free(joined);
+	return c->ignore == NULL ? -1 : 0;
+}
+
+struct dmarc_conf *
+dmarc_conf_load(const char *path, char *err, size_t errlen)
+{
+	struct dmarc_conf *c;
+	const char *id;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if ((c->raw = mk_conf_load(path, dmarc_conf_table, warn_cb, NULL, err, errlen)) == NULL)
+		return dmarc_conf_free(c);
+	c->socket = mk_conf_str(c->raw, "Socket");
+	if ((id = mk_conf_str(c->raw, "AuthservID")) != NULL)
+		snprintf(c->authserv_id, sizeof(c->authserv_id), "%s", id);
+	else if (gethostname(c->authserv_id, sizeof(c->authserv_id) - 1) == -1)
+		snprintf(c->authserv_id, sizeof(c->authserv_id), "localhost");
+	c->ntrusted = mk_conf_list(c->raw, "TrustedAuthservIDs", &c->trusted);
+	c->reject_failures = mk_conf_bool(c->raw, "RejectFailures");
+	c->tempfail_on_error = mk_conf_bool(c->raw, "TemporaryFailures");
+	c->reject_multi_from = mk_conf_bool(c->raw, "RejectMultiValueFrom");
+	c->spf_self = mk_conf_bool(c->raw, "SPFSelfValidate");
+	c->ignore_auth = mk_conf_bool(c->raw, "IgnoreAuthenticatedClients");
+	c->failure_reports = mk_conf_bool(c->raw, "FailureReports");
+	c->report_relay = mk_conf_str(c->raw, "FailureReportsRelay");
+	c->report_from = mk_conf_str(c->raw, "FailureReportsSentBy");
+	c->history_file = mk_conf_str(c->raw, "HistoryFile");
+	c->psl_path = mk_conf_str(c->raw, "PublicSuffixList");
+	c->resolver = mk_conf_str(c->raw, "Resolver");
+	c->dns_timeout = mk_conf_int(c->raw, "DNSTimeout");
+	c->spec = strcmp(mk_conf_str(c->raw, "DMARCSpec"), "7489") == 0 ? MK_DMARC_SPEC_7489
+	    : MK_DMARC_SPEC_9989;
+	c->userid = mk_conf_str(c->raw, "UserID");
+	c->pidfile = mk_conf_str(c->raw, "PidFile");
+	if (load_ignore(c, err, errlen) == -1) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "%s: %s", mk_conf_where(c->raw, "IgnoreHosts"), why);
+		return dmarc_conf_free(c);
+	}
+	return c;
+}
+
+struct dmarc_conf *
+dmarc_conf_free(struct dmarc_conf *c)
+{
+	if (c == NULL)
+		return NULL;
+	dmarc_ignore_free(c->ignore);
+	mk_conf_free(c->raw);
+	free(c);
+	return NULL;
+}
+
+void
+dmarc_conf_dump(const struct dmarc_conf *c, FILE *fp)
+{
+	mk_conf_dump(c->raw, fp);
+}

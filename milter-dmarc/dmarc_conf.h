@@ -1,0 +1,46 @@
+/*
+ * milter-dmarc/dmarc_conf.h: mailaka-dmarc configuration (opendmarc.conf
+ * key names; an existing opendmarc.conf loads, keys we do not implement
+ * are accepted and logged as ignored).
+ */
+#ifndef DMARC_CONF_H
+#define DMARC_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "lib/conf.h"
+#include "lib/dmarc.h"
+
+struct dmarc_ignore;
+
+struct dmarc_conf {
+	struct mk_conf *raw;
+	const char *socket;
+	char authserv_id[256];
+	const char *const *trusted;	/* TrustedAuthservIDs */
+	size_t ntrusted;
+	bool reject_failures;		/* RejectFailures: enforce reject/quarantine/tempfail */
+	bool tempfail_on_error;		/* TemporaryFailures: temperror -> 451 (with RejectFailures) */
+	bool reject_multi_from;		/* RejectMultiValueFrom */
+	bool spf_self;			/* SPFSelfValidate */
+	bool ignore_auth;		/* IgnoreAuthenticatedClients */
+	bool failure_reports;		/* FailureReports */
+	struct dmarc_ignore *ignore;	/* IgnoreHosts */
+	const char *history_file;	/* HistoryFile (SQLite), NULL = none */
+	const char *psl_path;		/* PublicSuffixList */
+	const char *resolver;
+	long dns_timeout;		/* seconds */
+	enum mk_dmarc_spec spec;	/* DMARCSpec */
+	const char *userid, *pidfile;
+	const char *report_relay;	/* FailureReportsRelay: host:port for ruf mail */
+	const char *report_from;	/* FailureReportsSentBy */
+};
+
+/* Load and validate; NULL with err ("file:line: why") on failure. */
+struct dmarc_conf *dmarc_conf_load(const char *path, char *err, size_t errlen);
+struct dmarc_conf *dmarc_conf_free(struct dmarc_conf *c);
+void dmarc_conf_dump(const struct dmarc_conf *c, FILE *fp);
+
+#endif

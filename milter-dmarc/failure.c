@@ -1,0 +1,212 @@
+/*
+ * milter-dmarc/failure.c: AFRF failure reports (see failure.h).
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/dmarc_send.h"
+#include "lib/dns.h"
+#include "lib/log.h"
+#include "milter-dmarc/dmarc_conf.h"
+#include "milter-dmarc/failure.h"
+
+static pthread_mutex_t inflight_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned inflight;
+
+struct failure_job {
+	char relay[256], helo[256], from[512], to[MK_DMARC_URI_MAX + 1], qid[DMARC_QID_MAX];
+	char *msg;
+	size_t len;
+};
+
+bool
+dmarc_failure_wanted(const struct mk_dmarc_record *rec, const struct mk_dmarc_input *in,
+    const struct mk_dmarc_outcome *o)
+{
+	size_t i;
+
+	if (o->info.status != MK_DMARC_DISC_FOUND || rec->nruf == 0)
+		return false;
+	if ((rec->fo & MK_DMARC_FO_0) && o->result == MK_DMARC_RES_FAIL)
+		return true;
+	if ((rec->fo & MK_DMARC_FO_1) && (!o->dkim_aligned || !o->spf_aligned))
+		return true;
+	if (rec->fo & MK_DMARC_FO_D)
+		for (i = 0; i < in->ndkim; i++)
+			if (strcasecmp(in->dkim[i].result, "fail") == 0)
+				return true;
+	return (rec->fo & MK_DMARC_FO_S) && in->have_spf &&
+	    strcasecmp(in->spf.result, "fail") == 0;
+}
+
+static void *
+failure_thread(void *arg)
+{
+	struct failure_job *j = arg;
+	char err[1024];
+
+	if (mk_dmarc_smtp_send(j->relay, j->helo, j->from, j->to, j->msg, j->len, err,
+	    sizeof(err)) == -1)
+		mk_log_kv(MK_LOG_WARN, j->qid[0] ? j->qid : NULL, "failure_report", j->to,
+		    "status", "failed", "why", err, NULL);
+	else
+		mk_log_kv(MK_LOG_INFO, j->qid[0] ? j->qid : NULL, "failure_report", j->to,
+		    "status", "sent", NULL);
+	free(j->msg);
+	free(j);
+	pthread_mutex_lock(&inflight_mu);
+	inflight--;
+	pthread_mutex_unlock(&inflight_mu);
+	return NULL;
+}
+
+/* Header fields kept for the text/rfc822-headers part, CRLF line ends. */
+static void
+append_crlf(char *out, size_t *n, size_t cap, const char *s)
+{
+	for (; *s != '\0' && *n + 3 < cap; s++) {
+		if (*s == '\n' && (*n == 0 || out[*n - 1] != '\r'))
+			out[(*n)++] = '\r';
+		out[(*n)++] = *s;
+	}
+	out[*n] = '\0';
+}
+
+static char *
+afrf_build(const struct dmarc_conn *c, const struct dmarc_msg *m, const char *domain,
+    const struct mk_dmarc_outcome *o, const char *ar, const char *delivery,
+    const char *from, const char *to, size_t *len)
+{
+	size_t cap = 4096 + strlen(ar) * 2 + (m->hdrs != NULL ? m->hdrs_len * 2 : 0), n;
+	const char *align = o->dkim_aligned && o->spf_aligned ? "dkim, spf" : o->dkim_aligned ?
+	    "dkim" : o->spf_aligned ? "spf" : "none";
+	char *msg = malloc(cap), date[64];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (msg == NULL)
+		return NULL;
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	n = (size_t)snprintf(msg, cap, "From: %s\r\nTo: %s\r\nDate: %s\r\n"
+	    "Subject: DMARC failure report for %s (Submitter: %s)\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/report; report-type=feedback-report;\r\n"
+	    "\tboundary=\"mailaka-afrf\"\r\n\r\n"
+	    "--mailaka-afrf\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
+	    "A message from %s with a From address in %s failed DMARC (%s).\r\n\r\n"
+	    "--mailaka-afrf\r\nContent-Type: message/feedback-report\r\n\r\n"
+	    "Feedback-Type: auth-failure\r\nUser-Agent: mailaka-dmarc/%s\r\nVersion: 1\r\n"
+	    "Original-Mail-From: <%s>\r\nArrival-Date: %s\r\nSource-IP: %s\r\n"
+	    "Reported-Domain: %s\r\nAuthentication-Results: ",
+	    from, to, date, domain, c->rt->conf->authserv_id,
+	    c->ip[0] ? c->ip : "unknown", domain, mk_dmarc_result_name(o->result),
+	    PACKAGE_VERSION, m->spf_sess.null_sender ? "" : m->spf_sess.mailfrom, date,
+	    c->ip[0] ? c->ip : "unknown", domain);
+	append_crlf(msg, &n, cap, ar);
+	n += (size_t)snprintf(msg + n, cap - n, "\r\nAuth-Failure: dmarc\r\n"
+	    "Identity-Alignment: %s\r\nDelivery-Result: %s\r\n\r\n"
+	    "--mailaka-afrf\r\nContent-Type: text/rfc822-headers\r\n\r\n", align, delivery);
+	if (m->hdrs != NULL)
+		append_crlf(msg, &n, cap, m->hdrs);
+	n += (size_t)snprintf(msg + n, cap - n, "\r\n--mailaka-afrf--\r\n");
+	*len = n < cap ? n : cap - 1;
+	return msg;
+}
+
+static struct mk_dns_answer *
+failure_query(void *arg, const char *name, enum mk_dns_type type)
+{
+	return mk_dns_query(arg, name, type);
+}
+
+static void
+queue_one(const struct dmarc_conf *conf, const char *qid, const char *to, char *msg,
+    size_t len, const char *from)
+{
+	struct failure_job *j = calloc(1, sizeof(*j));
+	pthread_t th;
+
+	if (j == NULL) {
+		free(msg);
+		return;
+	}
+	snprintf(j->relay, sizeof(j->relay), "%s", conf->report_relay);
+	snprintf(j->helo, sizeof(j->helo), "%s", conf->authserv_id);
+	snprintf(j->from, sizeof(j->from), "%s", from);
+	snprintf(j->to, sizeof(j->to), "%s", to);
+	snprintf(j->qid, sizeof(j->qid), "%s", qid);
+	j->msg = msg;
+	j->len = len;
+	pthread_mutex_lock(&inflight_mu);
+	inflight++;
+	pthread_mutex_unlock(&inflight_mu);
+	if (pthread_create(&th, NULL, failure_thread, j) != 0) {
+		pthread_mutex_lock(&inflight_mu);
+		inflight--;
+		pthread_mutex_unlock(&inflight_mu);
+		free(j->msg);
+		free(j);
+		return;
+	}
+	pthread_detach(th);
+}
+
+void
+dmarc_failure_report(const struct dmarc_conn *c, const struct dmarc_msg *m,
+    const char *domain, const struct mk_dmarc_input *in, const struct mk_dmarc_outcome *o,
+    const char *ar, const char *delivery)
+{
+	const struct dmarc_conf *conf = c->rt->conf;
+	const struct mk_dmarc_record *rec = &o->info.rec;
+	struct mk_dmarc_env env = { conf->spec, c->rt->psl, failure_query, c->rt->dns };
+	struct mk_dmarc_walk *w;
+	char from[512], *msg;
+	const char *at;
+	size_t i, len;
+	int ok;
+
+	if (!conf->failure_reports || !dmarc_failure_wanted(rec, in, o) ||
+	    (w = calloc(1, sizeof(*w))) == NULL)
+		return;
+	if (conf->report_from != NULL)
+		snprintf(from, sizeof(from), "%s", conf->report_from);
+	else
+		snprintf(from, sizeof(from), "dmarc-noreply@%s", conf->authserv_id);
+	for (i = 0; i < rec->nruf && i < DMARC_FAILURE_RUF_MAX; i++) {
+		if ((at = strrchr(rec->ruf[i].addr, '@')) == NULL)
+			continue;
+		mk_dmarc_walk_init(w, &env);
+		if ((ok = mk_dmarc_destination_ok(w, o->info.domain, at + 1)) != 1) {
+			mk_log_kv(MK_LOG_INFO, m->qid[0] ? m->qid : NULL, "failure_report",
+			    rec->ruf[i].addr, "status", "skipped", "why", ok == 0 ?
+			    "external destination not authorized" : "DNS failure", NULL);
+			continue;
+		}
+		if ((msg = afrf_build(c, m, domain, o, ar, delivery, from, rec->ruf[i].addr,
+		    &len)) != NULL)
+			queue_one(conf, m->qid, rec->ruf[i].addr, msg, len, from);
+	}
+	free(w);
+}
+
+void
+dmarc_failure_drain(unsigned seconds)
+{
+	unsigned i, n;
+
+	for (i = 0; i < seconds * 10; i++) {
+		pthread_mutex_lock(&inflight_mu);
+		n = inflight;
+		pthread_mutex_unlock(&inflight_mu);
+		if (n == 0)
+			return;
+		usleep(100000);
+	}
+}

@@ -1,0 +1,32 @@
+/*
+ * milter-dmarc/failure.h: DMARC failure reports (FailureReports; RFC 7489
+ * 7.3 / RFC 9991) in the RFC 6591 AFRF format, sent to the ruf= addresses
+ * of the policy record when its fo= options ask for one, after the
+ * external destination check, by SMTP to FailureReportsRelay from a
+ * detached thread (the SMTP reply to the client does not wait for it).
+ */
+#ifndef DMARC_FAILURE_H
+#define DMARC_FAILURE_H
+
+#include <stdbool.h>
+
+#include "lib/dmarc.h"
+#include "milter-dmarc/session.h"
+
+#define DMARC_HDRS_MAX (64 * 1024)	/* header bytes kept for a report */
+#define DMARC_FAILURE_RUF_MAX 4	/* ruf addresses reported to per message */
+
+/* Whether fo= asks for a report for this outcome (pure). */
+bool dmarc_failure_wanted(const struct mk_dmarc_record *rec, const struct mk_dmarc_input *in,
+    const struct mk_dmarc_outcome *o);
+
+/* Queue the reports of one evaluated From domain. ar: our A-R value;
+ * delivery: "reject", "quarantine", "delivered" or "tempfail". */
+void dmarc_failure_report(const struct dmarc_conn *c, const struct dmarc_msg *m,
+    const char *domain, const struct mk_dmarc_input *in, const struct mk_dmarc_outcome *o,
+    const char *ar, const char *delivery);
+
+/* Wait (at most seconds) for reports still being sent; at shutdown. */
+void dmarc_failure_drain(unsigned seconds);
+
+#endif

@@ -1,0 +1,326 @@
+/*
+ * milter-dmarc/milter.c: libmilter callbacks.  They only collect: the
+ * client (IgnoreHosts), HELO, MAIL FROM, SMTP AUTH, the From header
+ * fields, trusted Authentication-Results / Received-SPF and the forged
+ * A-R fields to remove.  The decision is verdict.c's (end of message).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "lib/authres.h"
+#include "lib/log.h"
+#include "milter-dmarc/dmarc_conf.h"
+#include "milter-dmarc/failure.h"
+#include "milter-dmarc/ignore.h"
+#include "milter-dmarc/runtime.h"
+#include "milter-dmarc/session.h"
+
+static struct dmarc_conn *
+conn_of(SMFICTX *ctx)
+{
+	return smfi_getpriv(ctx);
+}
+
+static void
+msg_free(struct dmarc_conn *c)
+{
+	if (c != NULL) {
+		if (c->msg != NULL)
+			free(c->msg->hdrs);
+		free(c->msg);
+		c->msg = NULL;
+	}
+}
+
+/* Ask the MTA not to send what we do not read (body, RCPT, DATA, unknown
+ * commands) and not to wait for our reply to HELO, each header and EOH:
+ * those callbacks never decide, and every saved round trip counts at the
+ * message rate of a busy MX. */
+#define DMARC_NR_WANTED (SMFIP_NR_HELO | SMFIP_NR_HDR | SMFIP_NR_EOH)
+#define DMARC_NO_WANTED (SMFIP_NOBODY | SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN)
+
+static sfsistat
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+    unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
+    unsigned long *pf3)
+{
+	struct dmarc_conn *c = calloc(1, sizeof(*c));
+
+	(void)f2;
+	(void)f3;
+	if (c == NULL)
+		return SMFIS_REJECT;	/* libmilter: refuse the connection */
+	c->noreply = f1 & DMARC_NR_WANTED;
+	smfi_setpriv(ctx, c);
+	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
+	*pf1 = f1 & (DMARC_NR_WANTED | DMARC_NO_WANTED);
+	*pf2 = 0;
+	*pf3 = 0;
+	return SMFIS_CONTINUE;
+}
+
+/* The reply of a callback whose step may be negotiated "no reply". */
+static sfsistat
+continue_or_noreply(const struct dmarc_conn *c, unsigned long step)
+{
+	return c != NULL && (c->noreply & step) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
+{
+	struct dmarc_conn *c = conn_of(ctx);
+
+	(void)host;
+	if (c == NULL && (c = calloc(1, sizeof(*c))) == NULL)
+		return SMFIS_TEMPFAIL;
+	c->rt = dmarc_runtime_get();
+	if (sa != NULL && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr, c->ip, sizeof(c->ip));
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, c->ip,
+		    sizeof(c->ip));
+	c->ignore = c->ip[0] != '\0' && dmarc_ignore_match(c->rt->conf->ignore, c->ip);
+	smfi_setpriv(ctx, c);
+	if (c->ignore) {
+		mk_log_kv(MK_LOG_INFO, NULL, "client", c->ip, "action", "skip",
+		    "reason", "IgnoreHosts", NULL);
+		return SMFIS_ACCEPT;
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_helo(SMFICTX *ctx, char *helo)
+{
+	struct dmarc_conn *c = conn_of(ctx);
+	const char *why;
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	c->helo[0] = '\0';
+	if (helo != NULL && mk_domain_normalize(helo, strlen(helo), c->helo, sizeof(c->helo),
+	    &why) == -1)
+		c->helo[0] = '\0';	/* an address literal or junk: no HELO identity */
+	return continue_or_noreply(c, SMFIP_NR_HELO);
+}
+
+static void
+msg_set_sender(struct dmarc_msg *m, const char *arg, const char *helo)
+{
+	struct mk_path path;
+	const char *why;
+	size_t end;
+
+	snprintf(m->spf_sess.helo, sizeof(m->spf_sess.helo), "%s", helo);
+	if (arg == NULL || mk_path_parse(arg, strlen(arg), MK_PATH_LAX, &path, &end, &why) == -1 ||
+	    path.null) {
+		m->spf_sess.null_sender = true;
+		return;
+	}
+	mk_addr_format(&path.addr, m->spf_sess.mailfrom, sizeof(m->spf_sess.mailfrom));
+	snprintf(m->spf_sess.mailfrom_domain, sizeof(m->spf_sess.mailfrom_domain), "%s",
+	    path.addr.domain);
+}
+
+static sfsistat
+cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct dmarc_conn *c = conn_of(ctx);
+	struct dmarc_msg *m;
+	const char *auth, *qid;
+
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	msg_free(c);
+	if ((m = c->msg = calloc(1, sizeof(*m))) == NULL)
+		return SMFIS_TEMPFAIL;
+	msg_set_sender(m, argv[0], c->helo);
+	auth = smfi_getsymval(ctx, "{auth_authen}");
+	m->auth_client = auth != NULL && auth[0] != '\0';
+	if ((qid = smfi_getsymval(ctx, "i")) != NULL)
+		snprintf(m->qid, sizeof(m->qid), "%s", qid);
+	if (m->auth_client && c->rt->conf->ignore_auth) {
+		mk_log_kv(MK_LOG_INFO, m->qid[0] ? m->qid : NULL, "action", "skip",
+		    "reason", "IgnoreAuthenticatedClients", NULL);
+		msg_free(c);
+		return SMFIS_ACCEPT;
+	}
+	return SMFIS_CONTINUE;
+}
+
+static void
+hdr_from(struct dmarc_msg *m, const char *value)
+{
+	struct mk_from *f = calloc(1, sizeof(*f));
+	const char *why;
+	size_t i, j;
+
+	m->nfrom++;
+	if (f == NULL || mk_from_parse(value, strlen(value), f, &why) == -1) {
+		m->from_bad = true;
+		free(f);
+		return;
+	}
+	for (i = 0; i < f->count; i++) {
+		for (j = 0; j < m->ndomains; j++)
+			if (strcmp(m->domains[j], f->addr[i].domain) == 0)
+				break;
+		if (j < m->ndomains)
+			continue;
+		if (m->ndomains == DMARC_DOMAINS_MAX) {
+			m->domains_overflow = true;
+			continue;
+		}
+		snprintf(m->domains[m->ndomains++], sizeof(m->domains[0]), "%s", f->addr[i].domain);
+	}
+	free(f);
+}
+
+/* A-R: remember forged ones (our authserv-id with a dmarc result) for
+ * removal; read DKIM/SPF results of trusted ones. */
+static void
+hdr_authres(const struct dmarc_conf *conf, struct dmarc_msg *m, const char *value)
+{
+	struct mk_authres *ar = calloc(1, sizeof(*ar));
+	const char *why;
+
+	m->ar_seen++;
+	if (ar == NULL || mk_authres_parse(value, strlen(value), ar, &why) == -1) {
+		free(ar);
+		return;
+	}
+	if (strcasecmp(ar->authserv_id, conf->authserv_id) == 0 &&
+	    mk_authres_find(ar, "dmarc") != NULL && m->nremove < DMARC_REMOVE_MAX)
+		m->remove[m->nremove++] = m->ar_seen;
+	else if (mk_arparse_id_is_trusted(ar->authserv_id, conf->trusted, conf->ntrusted)) {
+		m->ntrusted_ar++;
+		mk_arparse_dkim_authres(ar, &m->dk);
+		if (!m->have_spf_ar && mk_arparse_spf_authres(ar, &m->spf_sess, &m->spf_ar,
+		    &m->spf_ar_helo) == 0)
+			m->have_spf_ar = true;
+	}
+	free(ar);
+}
+
+/* Received-SPF: only the topmost one, and only from a trusted receiver. */
+static void
+hdr_received_spf(const struct dmarc_conf *conf, struct dmarc_msg *m, const char *value)
+{
+	struct mk_received_spf r;
+	const char *why;
+
+	if (m->rspf_seen)
+		return;
+	m->rspf_seen = true;
+	if (mk_received_spf_parse(value, strlen(value), &r, &why) == -1 ||
+	    !mk_arparse_id_is_trusted(r.receiver, conf->trusted, conf->ntrusted))
+		return;
+	if (mk_arparse_spf_received(&r, &m->spf_sess, &m->spf_rspf, &m->spf_rspf_helo) == 0)
+		m->have_spf_rspf = true;
+}
+
+/* Keep the header fields (bounded) for a failure report. */
+static void
+hdr_keep(struct dmarc_msg *m, const char *name, const char *value)
+{
+	size_t n = strlen(name) + strlen(value) + 3;
+	char *p;
+
+	if (m->hdrs_len + n > DMARC_HDRS_MAX)
+		return;
+	if ((p = realloc(m->hdrs, m->hdrs_len + n + 1)) == NULL)
+		return;
+	m->hdrs = p;
+	m->hdrs_len += (size_t)snprintf(p + m->hdrs_len, n + 1, "%s: %s\n", name, value);
+}
+
+static sfsistat
+cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct dmarc_conn *c = conn_of(ctx);
+	struct dmarc_msg *m;
+
+	if (c == NULL || (m = c->msg) == NULL)
+		return continue_or_noreply(c, SMFIP_NR_HDR);
+	if (c->rt->conf->failure_reports)
+		hdr_keep(m, name, value);
+	if (strcasecmp(name, "From") == 0)
+		hdr_from(m, value);
+	else if (strcasecmp(name, "Authentication-Results") == 0)
+		hdr_authres(c->rt->conf, m, value);
+	else if (strcasecmp(name, "Received-SPF") == 0)
+		hdr_received_spf(c->rt->conf, m, value);
+	return continue_or_noreply(c, SMFIP_NR_HDR);
+}
+
+/* Present so that the MTA sends end-of-header (miltertest needs it). */
+static sfsistat
+cb_eoh(SMFICTX *ctx)
+{
+	return continue_or_noreply(conn_of(ctx), SMFIP_NR_EOH);
+}
+
+static sfsistat
+cb_eom(SMFICTX *ctx)
+{
+	struct dmarc_conn *c = conn_of(ctx);
+	const char *qid;
+	sfsistat rc;
+
+	if (c == NULL || c->msg == NULL)
+		return SMFIS_ACCEPT;
+	if (c->msg->qid[0] == '\0' && (qid = smfi_getsymval(ctx, "i")) != NULL)
+		snprintf(c->msg->qid, sizeof(c->msg->qid), "%s", qid);
+	rc = dmarc_eom(ctx, c, c->msg);
+	msg_free(c);
+	return rc;
+}
+
+static sfsistat
+cb_abort(SMFICTX *ctx)
+{
+	msg_free(conn_of(ctx));
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+cb_close(SMFICTX *ctx)
+{
+	struct dmarc_conn *c = conn_of(ctx);
+
+	msg_free(c);
+	if (c != NULL)
+		dmarc_runtime_put(c->rt);
+	free(c);
+	smfi_setpriv(ctx, NULL);
+	return SMFIS_CONTINUE;
+}
+
+int
+dmarc_milter_register(void)
+{
+	struct smfiDesc desc;
+
+	memset(&desc, 0, sizeof(desc));
+	desc.xxfi_name = (char *)"mailaka-dmarc";
+	desc.xxfi_version = SMFI_VERSION;
+	desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE;
+	desc.xxfi_connect = cb_connect;
+	desc.xxfi_helo = cb_helo;
+	desc.xxfi_envfrom = cb_envfrom;
+	desc.xxfi_header = cb_header;
+	desc.xxfi_eoh = cb_eoh;
+	desc.xxfi_eom = cb_eom;
+	desc.xxfi_abort = cb_abort;
+	desc.xxfi_close = cb_close;
+	desc.xxfi_negotiate = cb_negotiate;
+	return smfi_register(desc) == MI_SUCCESS ? 0 : -1;
+}

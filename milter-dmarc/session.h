@@ -1,0 +1,70 @@
+/*
+ * milter-dmarc/session.h: the shared runtime and the per-connection /
+ * per-message contexts of mailaka-dmarc.
+ */
+#ifndef DMARC_SESSION_H
+#define DMARC_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libmilter/mfapi.h>
+
+#include "lib/addr.h"
+#include "lib/arparse.h"
+#include "lib/dmarc.h"
+
+#define DMARC_DOMAINS_MAX 4	/* distinct From domains evaluated (RejectMultiValueFrom off) */
+#define DMARC_REMOVE_MAX 16	/* forged A-R headers removed per message */
+#define DMARC_QID_MAX 32
+
+struct dmarc_conf;
+struct mk_dmarc_history;
+struct mk_dns;
+struct mk_psl;
+
+/* Read-only once built; shared by connections (runtime.h: refcounted). */
+struct dmarc_runtime {
+	struct dmarc_conf *conf;
+	struct mk_dns *dns;
+	struct mk_psl *psl;		/* DMARCSpec 7489 only */
+	struct mk_dmarc_history *hist;	/* HistoryFile, or NULL */
+	unsigned refs;			/* under runtime.c's mutex */
+};
+
+struct dmarc_msg {
+	char qid[DMARC_QID_MAX];
+	struct mk_spf_session spf_sess;
+	bool auth_client;		/* SMTP AUTH ({auth_authen}) */
+	size_t nfrom;			/* From header fields seen */
+	bool from_bad;			/* a From we could not parse */
+	size_t ndomains;
+	bool domains_overflow;
+	char domains[DMARC_DOMAINS_MAX][MK_ADDR_DOMAIN_MAX + 1];
+	size_t ar_seen;			/* A-R header fields (index for chgheader) */
+	size_t nremove;
+	size_t remove[DMARC_REMOVE_MAX];
+	bool have_spf_ar, have_spf_rspf, rspf_seen;
+	bool spf_ar_helo, spf_rspf_helo;
+	struct mk_dmarc_auth spf_ar, spf_rspf;
+	struct mk_dmarc_input dk;	/* DKIM results of trusted A-R (dk.ndkim, dk.dkim) */
+	size_t ntrusted_ar;		/* trusted A-R header fields read */
+	char *hdrs;			/* header fields, for failure reports (FailureReports) */
+	size_t hdrs_len;
+};
+
+struct dmarc_conn {
+	struct dmarc_runtime *rt;	/* the snapshot taken at connect (a reference) */
+	char ip[64];			/* "" for a non-IP client */
+	char helo[MK_ADDR_DOMAIN_MAX + 1];
+	bool ignore;			/* IgnoreHosts */
+	unsigned long noreply;		/* SMFIP_NR_* negotiated: answer SMFIS_NOREPLY */
+	struct dmarc_msg *msg;
+};
+
+/* verdict.c: end of message. */
+sfsistat dmarc_eom(SMFICTX *ctx, struct dmarc_conn *conn, struct dmarc_msg *msg);
+/* milter.c */
+int dmarc_milter_register(void);
+
+#endif

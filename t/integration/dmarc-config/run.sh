@@ -1,0 +1,54 @@
+#!/bin/bash
+# mailaka-dmarc configuration: etc/dmarc.conf.sample loads with -n and its
+# dump parses back to the same dump; an opendmarc.conf with keys we do not
+# implement loads (warnings, not errors); bad values are errors naming
+# file:line; a missing PublicSuffixList in 7489 mode is a start-up error.
+. "$top_srcdir/t/lib.sh"
+
+milter=$top_builddir/milter-dmarc/mailaka-dmarc
+mk_require "$milter"
+
+sed "s|^Socket.*|Socket unix:$T/d.sock|" "$top_srcdir/etc/dmarc.conf.sample" >"$T/sample.conf"
+"$milter" -n -c "$T/sample.conf" >"$T/dump1" 2>"$T/err1"
+ok $? "etc/dmarc.conf.sample loads (-n)" || sed 's/^/# /' "$T/err1"
+"$milter" -n -c "$T/dump1" >"$T/dump2" 2>"$T/err2"
+ok $? "the -n dump loads"
+is "$(diff "$T/dump1" "$T/dump2" && echo same)" same "the dump is stable"
+like "$(cat "$T/dump1")" "^DMARCSpec 9989" "default DMARCSpec is 9989"
+
+cat >"$T/opendmarc.conf" <<CONF
+AuthservID mx.example.org
+AutoRestart true
+Background true
+PidFile $T/od.pid
+RejectFailures true
+Socket inet:8893@localhost
+Syslog true
+TrustedAuthservIDs mx.example.org, mx2.example.org
+UMask 0002
+SPFIgnoreResults false
+IgnoreHosts $T/ignore.hosts
+NoSuchKeyAnywhere 1
+CONF
+printf '# internal\n10.0.0.0/8\n192.0.2.7\n' >"$T/ignore.hosts"
+out=$("$milter" -n -c "$T/opendmarc.conf" 2>&1)
+ok $? "an opendmarc.conf loads" || diag "$out"
+like "$out" "opendmarc.conf:12: .*NoSuchKeyAnywhere" "unknown key: a warning naming file:line"
+
+bad() {	# bad NAME LINE WANT-RE
+	printf 'Socket unix:%s/x.sock\n%s\n' "$T" "$2" >"$T/bad.conf"
+	out=$("$milter" -n -c "$T/bad.conf" 2>&1)
+	[ $? -ne 0 ]
+	ok $? "$1: refused"
+	like "$out" "$3" "$1: error names file:line"
+}
+bad "bad boolean" "RejectFailures maybe" "bad.conf:2"
+bad "bad DMARCSpec" "DMARCSpec 7490" "bad.conf:2: .*9989"
+bad "bad resolver" "Resolver [::1]:53" "bad.conf:2"
+bad "bad IgnoreHosts" "IgnoreHosts 10.0.0.0/99" "bad.conf:2: .*10.0.0.0/99"
+printf 'Socket unix:%s/x.sock\nDMARCSpec 7489\nPublicSuffixList %s/nope.dat\n' "$T" "$T" >"$T/psl.conf"
+out=$("$milter" -n -c "$T/psl.conf" 2>&1)
+[ $? -ne 0 ]
+ok $? "7489 mode with a missing PSL: refused"
+like "$out" "psl.conf:3: PublicSuffixList: .*nope.dat" "missing PSL: names file:line"
+done_testing

@@ -1,0 +1,116 @@
+#!/bin/bash
+# t/integration/dmarc-failure: failure reports (FailureReports, ruf=, fo=)
+# in the RFC 6591 AFRF format, submitted by SMTP to Postfix's smtp-sink.
+#   - fo=0 (default): a DMARC fail is reported, a pass is not;
+#   - fo=1: a pass through DKIM with SPF failing alignment is reported;
+#   - fo=d: a failed DKIM signature is reported even when DMARC passes;
+#   - a ruf outside the domain without _report._dmarc authorization is
+#     not sent to; with it, it is;
+#   - the report is multipart/report; report-type=feedback-report with
+#     Feedback-Type: auth-failure, Reported-Domain, Source-IP,
+#     Auth-Failure: dmarc and the original header fields.
+. "$top_srcdir/t/lib.sh"
+. "$top_srcdir/t/lib/dns.sh"
+
+mtgen=$top_srcdir/t/integration/dmarc-milter/mtgen.py
+milter=$top_builddir/milter-dmarc/mailaka-dmarc
+mk_require miltertest python3 smtp-sink "$milter"
+dns_require
+
+dns_zone_add _dmarc.fo0.test 60 TXT "v=DMARC1; p=reject; ruf=mailto:ruf@fo0.test"
+dns_zone_add _dmarc.fo1.test 60 TXT "v=DMARC1; p=none; fo=1; ruf=mailto:ruf@fo1.test"
+dns_zone_add _dmarc.fod.test 60 TXT "v=DMARC1; p=none; fo=d; ruf=mailto:ruf@fod.test"
+dns_zone_add _dmarc.ext.test 60 TXT "v=DMARC1; p=quarantine; ruf=mailto:no@elsewhere.example,mailto:yes@reports.example"
+dns_zone_add ext.test._report._dmarc.reports.example 60 TXT "v=DMARC1"
+dns_start || bail_out "DNS fixture did not start"
+
+sport=$(mk_free_port)
+mkdir -p "$T/sink" && chmod 777 "$T/sink"
+smtp-sink -u postfix -d "$T/sink/%M." "127.0.0.1:$sport" 10 >"$T/sink.log" 2>&1 &
+mk_track_pid $!
+mk_wait_port 127.0.0.1 "$sport" 10 || bail_out "smtp-sink did not start"
+
+cat >"$T/m.conf" <<CONF
+Socket unix:$T/m.sock
+AuthservID mx.dmarc.test
+TrustedAuthservIDs mx.trusted.test
+RejectFailures yes
+IgnoreHosts 192.0.2.250
+Resolver $DNS_RESOLVER
+FailureReports yes
+FailureReportsRelay 127.0.0.1:$sport
+FailureReportsSentBy dmarc-reports@mx.dmarc.test
+CONF
+"$milter" -f -c "$T/m.conf" >"$T/m.log" 2>&1 &
+mk_track_pid $!
+MILTER_PIDS=$!
+mk_wait_unix "$T/m.sock" 10 || bail_out "milter did not start"
+
+cat >"$T/cases.txt" <<'CASES'
+case: fo0 fail
+ip: 192.0.2.9
+from: <x@evil.test>
+hdr: From: u@fo0.test
+hdr: Subject: fake invoice
+case: fo0 pass
+hdr: From: u@fo0.test
+hdr: Authentication-Results: mx.trusted.test; dkim=pass header.d=fo0.test
+case: fo1 dkim-only pass
+hdr: From: u@fo1.test
+hdr: Authentication-Results: mx.trusted.test; dkim=pass header.d=fo1.test
+case: fod failed signature
+hdr: From: u@fod.test
+hdr: Authentication-Results: mx.trusted.test; dkim=pass header.d=fod.test; dkim=fail header.d=fod.test
+case: ext fail
+hdr: From: u@ext.test
+CASES
+python3 "$mtgen" "$T/cases.txt" main "unix:$T/m.sock" >"$T/m.lua"
+miltertest -s "$T/m.lua" >"$T/m.out" 2>&1
+is "$(grep -c '^R|' "$T/m.out")" 5 "all five messages went through the milter"
+
+# expected reports: fo0 fail, fo1, fod, ext -> yes@reports.example = 4
+mk_wait_for 15 test "$(ls "$T/sink" | wc -l)" -ge 4
+sleep 0.5
+is "$(ls "$T/sink" | wc -l)" 4 "four failure reports submitted"
+python3 - "$T/sink" >"$T/reports.txt" <<'PY'
+import email, os, sys
+d = sys.argv[1]
+for f in sorted(os.listdir(d)):
+    m = email.message_from_bytes(open(os.path.join(d, f), 'rb').read())
+    to = m['To']
+    ct = m.get_content_type() + ';' + (m.get_param('report-type') or '')
+    fb = hdrs = None
+    for part in m.walk():
+        if part.get_content_type() == 'message/feedback-report':
+            p = part.get_payload()
+            fb = p[0] if isinstance(p, list) else email.message_from_string(p)
+        if part.get_content_type() == 'text/rfc822-headers':
+            hdrs = part.get_payload()
+    print('%s|%s|%s|%s|%s|%s|%s' % (to, ct, fb['Feedback-Type'], fb['Reported-Domain'],
+          fb['Source-IP'], fb['Auth-Failure'], 'Subject: fake invoice' in (hdrs or '')))
+PY
+sed 's/^/#   /' "$T/reports.txt"
+r=$(cat "$T/reports.txt")
+like "$r" "^ruf@fo0.test\|multipart/report;feedback-report\|auth-failure\|fo0.test\|192.0.2.9\|dmarc\|True$" \
+	"fo=0: the DMARC fail is reported (AFRF fields, original header fields)"
+is "$(grep -c '^ruf@fo0.test' <<<"$r")" 1 "fo=0: the DMARC pass is not reported"
+like "$r" "^ruf@fo1.test\|.*\|fo1.test\|" "fo=1: a pass with SPF unaligned is reported"
+like "$r" "^ruf@fod.test\|.*\|fod.test\|" "fo=d: a failed DKIM signature is reported"
+like "$r" "^yes@reports.example\|.*\|ext.test\|" "authorized external ruf gets the report"
+is "$(grep -c '^no@elsewhere.example' <<<"$r")" 0 "unauthorized external ruf gets nothing"
+like "$(cat "$T/m.log")" "failure_report=no@elsewhere.example status=skipped" "the skip is logged"
+# stop the milters (SIGTERM: libmilter returns, everything is freed) and
+# check that the sanitizers (ASan, UBSan, LeakSanitizer) said nothing
+stop_and_check_sanitizers() {	# stop_and_check_sanitizers LOG...
+	local p
+	for p in $MILTER_PIDS; do kill -TERM "$p" 2>/dev/null; done
+	for p in $MILTER_PIDS; do wait "$p" 2>/dev/null; done
+	if grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error' "$@" >"$T/sanitizers.txt"; then
+		ok 1 "milters stopped, sanitizers quiet"
+		sed 's/^/#   /' "$T/sanitizers.txt" | head -20
+	else
+		ok 0 "milters stopped, sanitizers quiet"
+	fi
+}
+stop_and_check_sanitizers "$T/m.log"
+done_testing
