@@ -17,6 +17,10 @@ struct cli_cmd {
 	int (*run)(int argc, char **argv, const struct cli_opts *opts);
 };
 
+int cmd_check(int argc, char **argv, const struct cli_opts *opts);
+int cmd_dmarc_report(int argc, char **argv, const struct cli_opts *opts);
+int cmd_dns(int argc, char **argv, const struct cli_opts *opts);
 int cmd_lookup(int argc, char **argv, const struct cli_opts *opts);
+int cmd_send(int argc, char **argv, const struct cli_opts *opts);
 
 #endif
