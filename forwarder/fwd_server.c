@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -64,6 +65,8 @@ struct fwd_server {
 	struct conn *conns;
 	size_t nlisteners;
 	struct listener listeners[FWD_LISTENERS_MAX];
+	bool draining;			/* fwd_server_drain() called */
+	struct event *drain_timer;
 	/* one reply buffer: replies are built and written synchronously */
 	struct fwd_result res;
 	char out[FWD_VALUE_MAX * 3 + 64];
@@ -89,6 +92,27 @@ conn_free(struct conn *c)
 	srv->nconns--;
 	bufferevent_free(c->bev);
 	free(c);
+	if (srv->draining && srv->nconns == 0) {
+		mk_log_kv(MK_LOG_NOTICE, NULL, "event", "drained", NULL);
+		event_base_loopexit(srv->base, NULL);
+	}
+}
+
+/* Draining: close c once nothing is left to answer or to send.  1 if freed. */
+static int
+conn_drain_check(struct conn *c)
+{
+	int pending = 0;
+
+	if (!c->srv->draining || c->closing ||
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) > 0 ||
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+		return 0;
+	/* requests still in the kernel's buffer: the read event will come */
+	if (ioctl(bufferevent_getfd(c->bev), FIONREAD, &pending) == 0 && pending > 0)
+		return 0;
+	conn_free(c);
+	return 1;
 }
 
 /* Log a protocol violation and close (after flushing what is queued). */
@@ -198,10 +222,11 @@ conn_tcptable(struct conn *c, struct evbuffer *in)
 	return 1;
 }
 
-static void
-conn_read(struct bufferevent *bev, void *arg)
+/* Answer the complete requests in the input.  -1 if c was freed. */
+static int
+conn_process(struct conn *c)
 {
-	struct conn *c = arg;
+	struct bufferevent *bev = c->bev;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	int rc = 1;
 
@@ -216,6 +241,17 @@ conn_read(struct bufferevent *bev, void *arg)
 		if (rc == 1 && evbuffer_get_length(bufferevent_get_output(bev)) > FWD_OUT_MAX)
 			break;
 	}
+	return rc == -1 ? -1 : 0;
+}
+
+static void
+conn_read(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)bev;
+	if (conn_process(c) == 0)
+		(void)conn_drain_check(c);
 }
 
 static void
@@ -229,8 +265,9 @@ conn_write(struct bufferevent *bev, void *arg)
 		return;
 	}
 	bufferevent_enable(c->bev, EV_READ);
-	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
-		conn_read(c->bev, c);
+	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0 && conn_process(c) == -1)
+		return;
+	(void)conn_drain_check(c);
 }
 
 static void
@@ -424,10 +461,14 @@ fwd_server_free(struct fwd_server *srv)
 {
 	if (srv == NULL)
 		return NULL;
+	srv->draining = false;	/* no loopexit from conn_free now */
 	while (srv->conns != NULL)
 		conn_free(srv->conns);
+	if (srv->drain_timer != NULL)
+		event_free(srv->drain_timer);
 	for (size_t i = 0; i < srv->nlisteners; i++) {
-		evconnlistener_free(srv->listeners[i].lev);
+		if (srv->listeners[i].lev != NULL)
+			evconnlistener_free(srv->listeners[i].lev);
 		if (srv->listeners[i].unix_path != NULL) {
 			unlink(srv->listeners[i].unix_path);
 			free(srv->listeners[i].unix_path);
@@ -441,4 +482,46 @@ size_t
 fwd_server_conn_count(const struct fwd_server *srv)
 {
 	return srv->nconns;
+}
+
+static void
+drain_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct fwd_server *srv = arg;
+	char n[32];
+
+	(void)fd; (void)what;
+	snprintf(n, sizeof(n), "%zu", srv->nconns);
+	mk_log_kv(MK_LOG_WARN, NULL, "event", "drain-timeout", "connections", n, NULL);
+	event_base_loopexit(srv->base, NULL);
+}
+
+void
+fwd_server_drain(struct fwd_server *srv, int max_seconds)
+{
+	struct timeval tv = { max_seconds, 0 };
+	struct conn *c, *next;
+
+	if (srv->draining) {	/* second signal: now */
+		event_base_loopexit(srv->base, NULL);
+		return;
+	}
+	srv->draining = true;
+	for (size_t i = 0; i < srv->nlisteners; i++) {
+		if (srv->listeners[i].lev != NULL) {
+			evconnlistener_free(srv->listeners[i].lev);
+			srv->listeners[i].lev = NULL;
+		}
+	}
+	if (srv->nconns == 0) {
+		event_base_loopexit(srv->base, NULL);
+		return;
+	}
+	for (c = srv->conns; c != NULL; c = next) {
+		next = c->next;
+		(void)conn_drain_check(c);
+	}
+	if (srv->nconns > 0 && (srv->drain_timer = evtimer_new(srv->base, drain_timeout,
+	    srv)) != NULL)
+		evtimer_add(srv->drain_timer, &tv);
 }

@@ -33,4 +33,10 @@ int fwd_server_listen(struct fwd_server *srv, const char *spec, const char *map,
 
 size_t fwd_server_conn_count(const struct fwd_server *srv);
 
+/* SIGTERM: stop accepting (listeners closed), keep serving the open
+ * connections until each has been answered and flushed everything it sent,
+ * then close it; when none is left, or after max_seconds, or on a second
+ * call, event_base_loopexit(). */
+void fwd_server_drain(struct fwd_server *srv, int max_seconds);
+
 #endif

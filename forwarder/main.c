@@ -8,10 +8,7 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <pthread.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,12 +18,14 @@
 
 #include <event2/event.h>
 
+#include "lib/daemon.h"
 #include "lib/log.h"
 #include "forwarder/fwd_conf.h"
 #include "forwarder/fwd_milter.h"
 #include "forwarder/fwd_server.h"
 
 #define FWD_DEFAULT_CONF MK_SYSCONFDIR "/forward.conf"
+#define FWD_DRAIN_MAX_S 5	/* SIGTERM: how long in-flight replies may take */
 
 static struct fwd_state *cur;
 static pthread_rwlock_t cur_lock = PTHREAD_RWLOCK_INITIALIZER;	/* milter threads read cur */
@@ -68,7 +67,7 @@ reload(const char *why)
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
-	struct event_base *base = arg;
+	struct fwd_server *srv = arg;
 
 	(void)what;
 	if (sig == SIGHUP) {
@@ -76,7 +75,7 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	mk_log_kv(MK_LOG_NOTICE, NULL, "event", "stopping", "signal", strsignal((int)sig), NULL);
-	event_base_loopexit(base, NULL);
+	fwd_server_drain(srv, FWD_DRAIN_MAX_S);
 }
 
 static void
@@ -85,44 +84,6 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd; (void)what; (void)arg;
 	if (fwd_state_changed(cur))
 		reload("file-changed");
-}
-
-/* "user" or "user:group": setgroups, setresgid, setresuid; fatal on failure. */
-static void
-drop_privileges(const char *spec)
-{
-	char user[256], *colon;
-	struct passwd *pw;
-	struct group *gr;
-	gid_t gid;
-
-	snprintf(user, sizeof(user), "%s", spec);
-	if ((colon = strchr(user, ':')) != NULL)
-		*colon++ = '\0';
-	if ((pw = getpwnam(user)) == NULL)
-		mk_fatal("UserID: no such user %s", user);
-	gid = pw->pw_gid;
-	if (colon != NULL) {
-		if ((gr = getgrnam(colon)) == NULL)
-			mk_fatal("UserID: no such group %s", colon);
-		gid = gr->gr_gid;
-	}
-	if (setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
-		mk_fatal("UserID %s: cannot drop privileges: %s", spec, strerror(errno));
-	if (pw->pw_uid != 0 && (setuid(0) == 0 || geteuid() == 0))
-		mk_fatal("UserID %s: privileges could be regained", spec);
-}
-
-static void
-write_pidfile(const char *path)
-{
-	FILE *fp = fopen(path, "we");
-
-	if (fp == NULL)
-		mk_fatal("PidFile %s: %s", path, strerror(errno));
-	fprintf(fp, "%ld\n", (long)getpid());
-	fclose(fp);
 }
 
 static void
@@ -178,34 +139,30 @@ setup_time(void)
 int
 main(int argc, char **argv)
 {
-	const char *path = FWD_DEFAULT_CONF, *user, *milter;
+	struct mk_daemon_args args;
+	const char *user, *milter;
 	char *pidfile;
-	bool fg = false, dump = false;
 	struct event *sighup, *sigterm, *sigint, *tick = NULL;
 	struct event_base *base;
 	struct fwd_server *srv;
 	char err[MK_CONF_ERR_MAX];
 	long interval;
-	int ch;
 
-	while ((ch = getopt(argc, argv, "c:fnVh")) != -1) {
-		switch (ch) {
-		case 'c': path = optarg; break;
-		case 'f': fg = true; break;
-		case 'n': dump = true; break;
-		case 'V': printf("mailaka-forward %s\n", PACKAGE_VERSION); return 0;
-		default: usage();
-		}
+	if (mk_daemon_args_parse(&args, FWD_DEFAULT_CONF, argc, argv, err, sizeof(err)) == -1)
+		usage();
+	if (args.version) {
+		printf("mailaka-forward %s\n", PACKAGE_VERSION);
+		return 0;
 	}
-	mk_log_open("mailaka-forward", fg || dump, LOG_MAIL);
-	if (dump)
-		return dump_config(path);
+	mk_log_open("mailaka-forward", args.foreground || args.check, LOG_MAIL);
+	if (args.check)
+		return dump_config(args.conf_path);
 	setup_time();
-	if ((cur = fwd_state_load(path, err, sizeof(err))) == NULL)
+	if ((cur = fwd_state_load(args.conf_path, err, sizeof(err))) == NULL)
 		mk_fatal("%s", err);
 	mk_log_set_level((enum mk_log_level)mk_log_level_parse(mk_conf_str(cur->conf, "LogLevel")));
-	if (!fg && daemon(0, 0) == -1)
-		mk_fatal("daemon: %s", strerror(errno));
+	if (mk_daemon_detach(args.foreground, err, sizeof(err)) == -1)
+		mk_fatal("%s", err);
 	signal(SIGPIPE, SIG_IGN);
 	if ((base = event_base_new()) == NULL)
 		mk_fatal("event_base_new failed");
@@ -225,15 +182,17 @@ main(int argc, char **argv)
 	if (mk_conf_str(cur->conf, "PidFile") != NULL) {
 		if ((pidfile = strdup(mk_conf_str(cur->conf, "PidFile"))) == NULL)
 			mk_fatal("out of memory");
-		write_pidfile(pidfile);
+		if (mk_pidfile_write(pidfile, err, sizeof(err)) == -1)
+			mk_fatal("%s", err);
 	}
-	if ((user = mk_conf_str(cur->conf, "UserID")) != NULL)
-		drop_privileges(user);
+	if ((user = mk_conf_str(cur->conf, "UserID")) != NULL &&
+	    mk_privdrop(user, err, sizeof(err)) == -1)
+		mk_fatal("%s", err);
 	if (milter != NULL && fwd_milter_start() == -1)
 		mk_fatal("cannot start the milter thread");
-	sighup = evsignal_new(base, SIGHUP, on_signal, base);
-	sigterm = evsignal_new(base, SIGTERM, on_signal, base);
-	sigint = evsignal_new(base, SIGINT, on_signal, base);
+	sighup = evsignal_new(base, SIGHUP, on_signal, srv);
+	sigterm = evsignal_new(base, SIGTERM, on_signal, srv);
+	sigint = evsignal_new(base, SIGINT, on_signal, srv);
 	evsignal_add(sighup, NULL);
 	evsignal_add(sigterm, NULL);
 	evsignal_add(sigint, NULL);
@@ -255,7 +214,7 @@ main(int argc, char **argv)
 	fwd_server_free(srv);
 	event_base_free(base);
 	if (pidfile != NULL)
-		unlink(pidfile);
+		(void)mk_pidfile_remove(pidfile);
 	free(pidfile);
 	fwd_state_free(cur);
 	mk_log_close();

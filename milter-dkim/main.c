@@ -13,13 +13,20 @@
  * configuration that fails to load is logged and the old one kept.  Under
  * libmilter, SIGHUP and SIGTERM stop the milter (libmilter's own signal
  * thread handles them).
+ *
+ * Why not SIGHUP: libmilter's signal thread sigwait()s on HUP, TERM and
+ * INT with the set hard-coded and maps HUP to MILTER_STOP like TERM;
+ * smfi_main() then returns MI_SUCCESS either way (the cause is not
+ * exposed), the stop state is sticky and the listen socket closed, so
+ * smfi_main() cannot be re-entered.  A second thread sigwait()ing on HUP
+ * competes with libmilter's: POSIX leaves the choice unspecified, and on
+ * Linux a HUP arriving while that thread is busy (a reload in progress)
+ * goes to libmilter and stops the milter.  SIGUSR1 is the only safe
+ * reload signal under libmilter.
  */
 #include "config.h"
 
-#include <errno.h>
-#include <grp.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +36,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "lib/daemon.h"
 #include "lib/log.h"
 #include "milter-dkim/dkim_conf.h"
 #include "milter-dkim/milter.h"
@@ -55,62 +63,16 @@ load_runtime(char *err, size_t errlen)
 	return dkim_runtime_new(conf, err, errlen);
 }
 
-static void *
-reload_thread(void *arg)
+static int
+reload(void *arg, char *err, size_t errlen)
 {
-	sigset_t *set = arg;
 	struct dkim_runtime *rt;
-	char err[1024];
-	int sig;
 
-	for (;;) {
-		if (sigwait(set, &sig) != 0)
-			continue;
-		if ((rt = load_runtime(err, sizeof(err))) == NULL) {
-			mk_log_err(NULL, "reload failed, keeping the old configuration: %s", err);
-			continue;
-		}
-		dkim_runtime_set(rt);
-		mk_log_notice(NULL, "configuration reloaded from %s", conf_path);
-	}
-	return NULL;
-}
-
-static void
-drop_privileges(const char *userid)
-{
-	char user[256], *colon;
-	struct passwd *pw;
-	struct group *gr;
-	gid_t gid;
-
-	snprintf(user, sizeof(user), "%s", userid);
-	if ((colon = strchr(user, ':')) != NULL)
-		*colon++ = '\0';
-	if ((pw = getpwnam(user)) == NULL)
-		mk_fatal("UserID %s: no such user", user);
-	gid = pw->pw_gid;
-	if (colon != NULL) {
-		if ((gr = getgrnam(colon)) == NULL)
-			mk_fatal("UserID %s: no such group %s", userid, colon);
-		gid = gr->gr_gid;
-	}
-	if (initgroups(pw->pw_name, gid) == -1 || setresgid(gid, gid, gid) == -1 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
-		mk_fatal("UserID %s: %s", userid, strerror(errno));
-	if (setuid(0) != -1 && pw->pw_uid != 0)
-		mk_fatal("UserID %s: could regain root", userid);
-}
-
-static void
-write_pidfile(const char *path)
-{
-	FILE *fp;
-
-	if ((fp = fopen(path, "w")) == NULL)
-		mk_fatal("PidFile %s: %s", path, strerror(errno));
-	fprintf(fp, "%ld\n", (long)getpid());
-	fclose(fp);
+	(void)arg;
+	if ((rt = load_runtime(err, errlen)) == NULL)
+		return -1;
+	dkim_runtime_set(rt);
+	return 0;
 }
 
 static void
@@ -123,62 +85,55 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	static sigset_t set;
+	struct mk_daemon_args args;
 	struct dkim_runtime *rt;
 	const struct dkim_conf *c;
-	bool fg = false, check = false;
-	char err[1024];
-	pthread_t th;
-	int ch, rc;
+	char err[1024], pidfile[1024] = "";
+	int rc;
 
-	while ((ch = getopt(argc, argv, "c:fnV")) != -1) {
-		switch (ch) {
-		case 'c': conf_path = optarg; break;
-		case 'f': fg = true; break;
-		case 'n': check = true; break;
-		case 'V': printf("mailaka-dkim %s (libopendkim %08x)\n", PACKAGE_VERSION,
-		    (unsigned)dkim_libversion()); return 0;
-		default: usage();
-		}
+	if (mk_daemon_args_parse(&args, conf_path, argc, argv, err, sizeof(err)) == -1)
+		usage();
+	if (args.version) {
+		printf("mailaka-dkim %s (libopendkim %08x)\n", PACKAGE_VERSION,
+		    (unsigned)dkim_libversion());
+		return 0;
 	}
+	conf_path = args.conf_path;
 	/* Every thread (libunbound's, the reload thread, libmilter's workers)
 	 * inherits this mask: SIGTERM/SIGHUP/SIGINT reach libmilter's sigwait
 	 * thread, SIGUSR1 the reload thread, never a default action. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	mk_log_open("mailaka-dkim", fg || check, LOG_MAIL);
+	mk_milter_signals_block();
+	mk_log_open("mailaka-dkim", args.foreground || args.check, LOG_MAIL);
 	if ((rt = load_runtime(err, sizeof(err))) == NULL)
 		mk_fatal("%s", err);
 	c = rt->conf;
-	if (check) {
+	if (args.check) {
 		dkim_conf_dump(c, stdout);
 		dkim_runtime_free(rt);
 		return 0;
 	}
-	if (!fg && daemon(0, 0) == -1)
-		mk_fatal("daemon: %s", strerror(errno));
+	if (mk_daemon_detach(args.foreground, err, sizeof(err)) == -1)
+		mk_fatal("%s", err);
 	dkim_runtime_set(rt);
 	/* header fields up to Postfix's header_size_limit (100 KiB) fit in one packet */
 	(void)smfi_setmaxdatasize(DKIM_MILTER_DATA_MAX);
 	if (dkim_milter_register() == -1 || smfi_setconn((char *)c->socket) != MI_SUCCESS ||
 	    smfi_opensocket(1) != MI_SUCCESS)
 		mk_fatal("cannot listen on %s", c->socket);
-	if (c->userid != NULL)
-		drop_privileges(c->userid);
-	if (c->pidfile != NULL)
-		write_pidfile(c->pidfile);
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	if (pthread_create(&th, NULL, reload_thread, &set) != 0)
+	if (c->userid != NULL && mk_privdrop(c->userid, err, sizeof(err)) == -1)
+		mk_fatal("%s", err);
+	if (c->pidfile != NULL) {
+		snprintf(pidfile, sizeof(pidfile), "%s", c->pidfile);	/* c goes on reload */
+		if (mk_pidfile_write(pidfile, err, sizeof(err)) == -1)
+			mk_fatal("%s", err);
+	}
+	if (mk_reload_thread_start(SIGUSR1, reload, NULL, conf_path) == -1)
 		mk_fatal("cannot start the reload thread");
-	pthread_detach(th);
 	mk_log_notice(NULL, "listening on %s, mode %s%s", c->socket, c->sign ? "s" : "",
 	    c->verify ? "v" : "");
 	rc = smfi_main();
 	mk_log_notice(NULL, "stopped");
+	if (pidfile[0] != '\0')
+		(void)mk_pidfile_remove(pidfile);
 	return rc == MI_SUCCESS ? 0 : 1;
 }

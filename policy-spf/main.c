@@ -9,10 +9,7 @@
 #include "config.h"
 #endif
 
-#include <errno.h>
 #include <stdbool.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +20,7 @@
 #include <event2/event.h>
 
 #include "conf.h"
+#include "daemon.h"
 #include "log.h"
 #include "server.h"
 #include "spf_conf.h"
@@ -75,57 +73,26 @@ on_term(evutil_socket_t sig, short what, void *arg)
 	spf_server_drain(a->srv);
 }
 
-static void
-drop_privileges(const char *user)
-{
-	struct passwd *pw;
-
-	if (user == NULL || user[0] == '\0')
-		return;
-	if ((pw = getpwnam(user)) == NULL)
-		mk_fatal("UserID: unknown user %s", user);
-	if (setgroups(1, &pw->pw_gid) == -1 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
-		mk_fatal("UserID %s: cannot drop privileges: %s", user, strerror(errno));
-}
-
-static void
-write_pidfile(const char *path)
-{
-	FILE *fp;
-
-	if (path == NULL)
-		return;
-	if ((fp = fopen(path, "w")) == NULL)
-		mk_fatal("PidFile %s: %s", path, strerror(errno));
-	fprintf(fp, "%ld\n", (long)getpid());
-	fclose(fp);
-}
-
 int
 main(int argc, char **argv)
 {
 	struct app a = { 0 };
 	struct event *ev_hup, *ev_term, *ev_int;
 	char err[MK_CONF_ERR_MAX];
-	bool fg = false, dump = false;
-	int ch;
+	struct mk_daemon_args args;
 
-	while ((ch = getopt(argc, argv, "c:fnV")) != -1) {
-		switch (ch) {
-		case 'c': a.conf_path = optarg; break;
-		case 'f': fg = true; break;
-		case 'n': dump = true; break;
-		case 'V': printf("mailaka-spf %s\n", PACKAGE_VERSION); return 0;
-		default: usage();
-		}
-	}
-	if (a.conf_path == NULL)
+	if (mk_daemon_args_parse(&args, NULL, argc, argv, err, sizeof(err)) == -1)
 		usage();
-	mk_log_open("mailaka-spf", fg || dump, LOG_MAIL);
+	if (args.version) {
+		printf("mailaka-spf %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if ((a.conf_path = args.conf_path) == NULL)
+		usage();
+	mk_log_open("mailaka-spf", args.foreground || args.check, LOG_MAIL);
 	if ((a.conf = spf_conf_load(a.conf_path, err, sizeof(err))) == NULL)
 		mk_fatal("%s", err);
-	if (dump) {
+	if (args.check) {
 		spf_conf_dump(a.conf, stdout);
 		spf_conf_unref(a.conf);
 		return 0;
@@ -137,8 +104,12 @@ main(int argc, char **argv)
 		mk_fatal("event_base_new failed");
 	if ((a.srv = spf_server_new(a.base, a.conf, err, sizeof(err))) == NULL)
 		mk_fatal("%s", err);
-	write_pidfile(a.conf->pidfile);	/* as root, like the socket */
-	drop_privileges(a.conf->user);
+	/* the pid file as root, like the socket */
+	if (a.conf->pidfile != NULL && mk_pidfile_write(a.conf->pidfile, err, sizeof(err)) == -1)
+		mk_fatal("%s", err);
+	if (a.conf->user != NULL && a.conf->user[0] != '\0' &&
+	    mk_privdrop(a.conf->user, err, sizeof(err)) == -1)
+		mk_fatal("%s", err);
 	ev_hup = evsignal_new(a.base, SIGHUP, on_hup, &a);
 	ev_term = evsignal_new(a.base, SIGTERM, on_term, &a);
 	ev_int = evsignal_new(a.base, SIGINT, on_term, &a);
@@ -154,7 +125,7 @@ main(int argc, char **argv)
 	event_free(ev_int);
 	spf_server_free(a.srv);
 	if (a.conf->pidfile != NULL)
-		unlink(a.conf->pidfile);
+		(void)mk_pidfile_remove(a.conf->pidfile);
 	spf_conf_unref(a.conf);
 	event_base_free(a.base);
 	mk_log_close();

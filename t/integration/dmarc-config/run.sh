@@ -51,4 +51,21 @@ out=$("$milter" -n -c "$T/psl.conf" 2>&1)
 [ $? -ne 0 ]
 ok $? "7489 mode with a missing PSL: refused"
 like "$out" "psl.conf:3: PublicSuffixList: .*nope.dat" "missing PSL: names file:line"
+
+# SIGTERM (and SIGHUP: libmilter's stop signal) end the milter cleanly:
+# logged, exit 0 -- never the default action in another thread
+for sig in TERM HUP; do
+	printf 'Socket local:%s/sig.sock\n' "$T" >"$T/sig.conf"
+	rm -f "$T/sig.sock"
+	"$milter" -f -c "$T/sig.conf" >"$T/sig.log" 2>&1 &
+	pid=$!
+	mk_track_pid "$pid"
+	mk_wait_unix "$T/sig.sock" 10
+	ok $? "SIG$sig case: milter listening"
+	kill -"$sig" "$pid"
+	wait "$pid"
+	is "$?" 0 "SIG$sig: exit 0"
+	grep -q "stopped" "$T/sig.log"
+	ok $? "SIG$sig: shutdown logged"
+done
 done_testing
