@@ -17,6 +17,8 @@
 #                                    message in $T/sink-NAME; exports SINK_PORT_<NAME>
 #   sink_count NAME                  messages received so far
 #   sink_wait NAME N [SECONDS]       wait until N messages (default 30 s)
+#   sink_file NAME N                 path of the N-th message as dumped (arrival
+#                                    order), the sink's X-* envelope lines included
 #   sink_msg NAME N                  path of the N-th message (arrival order) with
 #                                    the sink's X-* envelope lines removed, CRLF ends
 #   sink_env NAME N FIELD            an envelope line of message N: Mail, Rcpt,
@@ -110,6 +112,8 @@ sink_wait() { mk_wait_for "${3:-30}" _sink_has "$1" "$2"; }
 _sink_file() {	# N-th file by modification time
 	find "$T/sink-$1" -type f -printf '%T@ %p\n' | sort -n | sed -n "${2}p" | cut -d' ' -f2
 }
+
+sink_file() { _sink_file "$@"; }	# sink_file NAME N -> raw dump path
 
 sink_msg() {	# sink_msg NAME N -> path of the message without envelope lines
 	local f out=$T/sink-$1.msg.$2.eml

@@ -1,5 +1,6 @@
 # t/integration/dkim-common/lib.sh: helpers shared by the dkim-* integration
-# tests (sourced after t/lib.sh and t/lib/dns.sh).  Not a test itself.
+# tests (sourced after t/lib.sh and t/lib/dns.sh; sources t/lib/postfix.sh).
+# Not a test itself.
 #
 #   dkim_require                 skip unless postfix, smtp-sink, swaks are here
 #   dkim_milter_start CONF       start mailaka-dkim -f -c CONF (Socket in CONF
@@ -13,11 +14,15 @@
 #   dkim_verify_py FILE          dkimpy's lines for FILE
 #   dkim_verify_pl FILE          Mail::DKIM's lines for FILE
 #   dkim_pubkey_txt KEYFILE      the DNS TXT value for a private key file
+#   dkim_keys NAME:TYPE...       K=$T/keys (mode 700) with $K/NAME.key (mode 600)
+#                                for each TYPE: rsa (2048 bits), rsa512, ed25519
 
 # Debian's python3 (python3-dkim, python3-nacl), not one earlier in PATH (pyenv)
 DKIM_PY=/usr/bin/python3
 DKIM_BIN=$top_builddir/milter-dkim/mailaka-dkim
 DKIM_COMMON=$top_srcdir/t/integration/dkim-common
+
+. "$top_srcdir/t/lib/postfix.sh"
 
 dkim_require() {
 	mk_require postconf smtp-sink swaks python3 perl openssl
@@ -48,90 +53,36 @@ dkim_milter_stop() {
 	DKIM_PID=""
 }
 
+# The Postfix instance and the sink come from t/lib/postfix.sh (instance "mx",
+# sink "dkim"); the names below are kept for the dkim-* tests.
 dkim_sink_start() {
-	SINK_PORT=$(mk_free_port 127.0.0.11)
-	mkdir -p "$T/sink"
-	chown postfix "$T/sink"
-	smtp-sink -u postfix -d "$T/sink/%H%M%S." 127.0.0.11:"$SINK_PORT" 64 \
-		>"$T/sink.log" 2>&1 &
-	SINK_PID=$!
-	mk_track_pid "$SINK_PID"
-	mk_wait_port 127.0.0.11 "$SINK_PORT" 10
+	sink_start dkim 127.0.0.11 || return 1
+	SINK_PORT=$SINK_PORT_dkim
 }
 
 dkim_postfix_start() {	# dkim_postfix_start MILTER_SOCKET
-	local sock=$1 d=$T/pf
-	PF_PORT=$(mk_free_port 127.0.0.1)
-	PF_DIR=$d
-	mkdir -p "$d/etc" "$d/queue" "$d/data"
-	chown postfix "$d/data"
-	awk -v port="$PF_PORT" '
-		/^smtp[ \t]+inet/ { print "127.0.0.1:" port " inet n - n - - smtpd"; next }
-		/^#/ || /^[ \t]*$/ { print; next }
-		/^[a-z]/ && NF >= 8 { $5 = "n"; print; next }
-		{ print }' /usr/share/postfix/master.cf.dist >"$d/etc/master.cf"
-	cat >"$d/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $d/queue
-data_directory = $d/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.example.net
-mydomain = example.net
-myorigin = example.net
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mydestination =
-local_recipient_maps =
-alias_maps =
-alias_database =
-mynetworks = 127.0.0.0/8
-relayhost = [127.0.0.11]:$SINK_PORT
-smtp_dns_support_level = disabled
-smtp_host_lookup = native
-smtpd_peername_lookup = no
-smtpd_relay_restrictions = permit_mynetworks, reject
-maillog_file = $d/maillog
-maillog_file_prefixes = $d
-smtpd_milters = unix:$sock
-non_smtpd_milters = \$smtpd_milters
-milter_protocol = 6
-milter_default_action = tempfail
-message_size_limit = 104857600
-smtp_tls_security_level = none
-# do not fold long lines on the way out (Postfix 3.7 breaks at 999 bytes, not at
-# white space, which changes a signed header)
-smtp_line_length_limit = 0
-smtpd_tls_security_level = none
-EOF
-	postfix -c "$d/etc" start >"$T/pf-start.log" 2>&1 || { sed 's/^/#   /' "$T/pf-start.log"; return 1; }
-	mk_at_exit "postfix -c '$d/etc' stop"
-	mk_wait_port 127.0.0.1 "$PF_PORT" 15
+	pf_new mx 127.0.0.1
+	PF_PORT=$PF_PORT_mx
+	PF_DIR=$PF_DIR_mx
+	# smtp_line_length_limit = 0: do not fold long lines on the way out
+	# (Postfix 3.7 breaks at 999 bytes, not at white space, which changes a
+	# signed header)
+	pf_set mx "myhostname = mx.example.net" "mydomain = example.net" \
+		"myorigin = example.net" "relayhost = [127.0.0.11]:$SINK_PORT" \
+		"smtpd_relay_restrictions = permit_mynetworks, reject" \
+		"smtpd_milters = unix:$1" 'non_smtpd_milters = $smtpd_milters' \
+		"smtp_line_length_limit = 0"
+	pf_start mx
 }
 
-dkim_sink_count() { find "$T/sink" -type f 2>/dev/null | wc -l; }
-_dkim_sink_has() { [ "$(dkim_sink_count)" -ge "$1" ]; }
-dkim_wait_sink() { mk_wait_for "${2:-20}" _dkim_sink_has "$1"; }
+dkim_sink_count() { sink_count dkim; }
+dkim_wait_sink() { sink_wait dkim "$1" "${2:-20}"; }
 
-# Message N (1-based, in dump-name order = arrival time), envelope stripped.
-dkim_sink_msg() {
-	local f out
-	f=$(find "$T/sink" -type f -printf '%T@ %p\n' | sort -n | sed -n "${1}p" | cut -d' ' -f2)
-	out=$T/msg.$1.eml
-	[ -n "$f" ] || { : >"$out"; echo "$out"; return 1; }
-	python3 - "$f" "$out" <<'PY'
-import sys
-lines = open(sys.argv[1], 'rb').read().replace(b'\r\n', b'\n').split(b'\n')
-env = (b'X-Client-Addr:', b'X-Client-Proto:', b'X-Helo-Args:', b'X-Mail-Args:', b'X-Rcpt-Args:')
-while lines and lines[0].startswith(env):
-    lines.pop(0)
-open(sys.argv[2], 'wb').write(b'\r\n'.join(lines))
-PY
-	echo "$out"
-}
+# Message N (1-based, by arrival time), envelope stripped, CRLF line ends.
+dkim_sink_msg() { sink_msg dkim "$1"; }
 
 dkim_verify_py() { "$DKIM_PY" "$DKIM_COMMON/dkimpy_verify.py" "$DNS_ADDR" "$DNS_PORT" "$1" 2>&1; }
-dkim_verify_pl() { perl "$DKIM_COMMON/maildkim_verify.pl" "$DNS_ADDR" "$DNS_PORT" "$1" 2>&1; }
+dkim_verify_pl() { perl "$top_srcdir/t/lib/verify/maildkim.pl" "$DNS_ADDR" "$DNS_PORT" "$1" 2>&1; }
 
 dkim_pubkey_txt() {	# dkim_pubkey_txt KEYFILE
 	python3 - "$1" <<'PY'
@@ -145,4 +96,21 @@ if text.startswith('ED25519'):
 else:
     print('v=DKIM1; k=rsa; p=' + base64.b64encode(der).decode())
 PY
+}
+
+dkim_keys() {	# dkim_keys NAME:TYPE... -> $K/NAME.key
+	local spec name
+	K=$T/keys
+	mkdir -p "$K"
+	chmod 700 "$K"
+	for spec in "$@"; do
+		name=${spec%%:*}
+		case ${spec#*:} in
+		rsa) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$K/$name.key" ;;
+		rsa512) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:512 -out "$K/$name.key" ;;
+		ed25519) openssl genpkey -algorithm ED25519 -out "$K/$name.key" ;;
+		*) bail_out "dkim_keys: unknown key type in $spec" ;;
+		esac 2>/dev/null || return 1
+		chmod 600 "$K/$name.key"
+	done
 }

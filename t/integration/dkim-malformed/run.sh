@@ -16,12 +16,7 @@ mk_require miltertest openssl
 dns_require
 [ -x "$DKIM_BIN" ] || bail_out "missing $DKIM_BIN"
 
-K=$T/keys
-mkdir -p "$K"
-chmod 700 "$K"
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$K/com.key" 2>/dev/null
-openssl genpkey -algorithm ED25519 -out "$K/org.key" 2>/dev/null
-chmod 600 "$K"/*.key
+dkim_keys com:rsa org:ed25519
 dns_start
 ok $? "DNS fixture" || bail_out "no DNS"
 printf '%s\n' "com example.com:com:$K/com.key" "org example.org:org:$K/org.key" >"$T/keytable"

@@ -16,12 +16,7 @@
 dns_require
 dkim_require
 
-K=$T/keys
-mkdir -p "$K"
-chmod 700 "$K"
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$K/rsa.key" 2>/dev/null
-openssl genpkey -algorithm ED25519 -out "$K/ed.key" 2>/dev/null
-chmod 600 "$K"/*.key
+dkim_keys rsa:rsa ed:ed25519
 dns_zone_add rsa._domainkey.example.com 300 TXT "$(dkim_pubkey_txt "$K/rsa.key")"
 dns_zone_add ed._domainkey.example.com 300 TXT "$(dkim_pubkey_txt "$K/ed.key")"
 dns_start

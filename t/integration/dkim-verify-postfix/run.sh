@@ -16,12 +16,7 @@
 dns_require
 dkim_require
 
-K=$T/keys
-mkdir -p "$K"
-chmod 700 "$K"
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$K/rsa.key" 2>/dev/null
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:512 -out "$K/small.key" 2>/dev/null
-openssl genpkey -algorithm ED25519 -out "$K/ed.key" 2>/dev/null
+dkim_keys rsa:rsa small:rsa512 ed:ed25519
 rsa_txt=$(dkim_pubkey_txt "$K/rsa.key")
 rsa_p=${rsa_txt#*p=}
 dns_zone_add py._domainkey.example.com 300 TXT "$rsa_txt"

@@ -11,6 +11,7 @@
 #     Auth-Failure: dmarc and the original header fields.
 . "$top_srcdir/t/lib.sh"
 . "$top_srcdir/t/lib/dns.sh"
+. "$top_srcdir/t/lib/postfix.sh"
 
 mtgen=$top_srcdir/t/integration/dmarc-milter/mtgen.py
 milter=$top_builddir/milter-dmarc/mailaka-dmarc
@@ -24,11 +25,8 @@ dns_zone_add _dmarc.ext.test 60 TXT "v=DMARC1; p=quarantine; ruf=mailto:no@elsew
 dns_zone_add ext.test._report._dmarc.reports.example 60 TXT "v=DMARC1"
 dns_start || bail_out "DNS fixture did not start"
 
-sport=$(mk_free_port)
-mkdir -p "$T/sink" && chmod 777 "$T/sink"
-smtp-sink -u postfix -d "$T/sink/%M." "127.0.0.1:$sport" 10 >"$T/sink.log" 2>&1 &
-mk_track_pid $!
-mk_wait_port 127.0.0.1 "$sport" 10 || bail_out "smtp-sink did not start"
+sink_start rep 127.0.0.1 || bail_out "smtp-sink did not start"
+sport=$SINK_PORT_rep
 
 cat >"$T/m.conf" <<CONF
 Socket unix:$T/m.sock
@@ -69,10 +67,10 @@ miltertest -s "$T/m.lua" >"$T/m.out" 2>&1
 is "$(grep -c '^R|' "$T/m.out")" 5 "all five messages went through the milter"
 
 # expected reports: fo0 fail, fo1, fod, ext -> yes@reports.example = 4
-mk_wait_for 15 test "$(ls "$T/sink" | wc -l)" -ge 4
+sink_wait rep 4 15
 sleep 0.5
-is "$(ls "$T/sink" | wc -l)" 4 "four failure reports submitted"
-python3 - "$T/sink" >"$T/reports.txt" <<'PY'
+is "$(sink_count rep)" 4 "four failure reports submitted"
+python3 - "$T/sink-rep" >"$T/reports.txt" <<'PY'
 import email, os, sys
 d = sys.argv[1]
 for f in sorted(os.listdir(d)):

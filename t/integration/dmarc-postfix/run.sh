@@ -27,9 +27,7 @@ for a in 127.0.0.2 127.0.0.3 127.0.0.5; do
 	mk_have_addr $a || skip_all "cannot bind $a"
 done
 
-K=$T/keys
-mkdir -p "$K" && chmod 700 "$K"
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$K/bank.key" 2>/dev/null
+dkim_keys bank:rsa
 dns_zone_add sel._domainkey.bank.test 300 TXT "$(dkim_pubkey_txt "$K/bank.key")"
 dns_zone_add _dmarc.bank.test 300 TXT "v=DMARC1; p=reject"
 dns_zone_add bank.test 300 TXT "v=spf1 ip4:127.0.0.5 -all"

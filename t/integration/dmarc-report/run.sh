@@ -9,6 +9,7 @@
 # mail and validated against t/xsd/dmarc-7489.xsd.
 . "$top_srcdir/t/lib.sh"
 . "$top_srcdir/t/lib/dns.sh"
+. "$top_srcdir/t/lib/postfix.sh"
 
 here=$top_srcdir/t/integration/dmarc-report
 mtgen=$top_srcdir/t/integration/dmarc-milter/mtgen.py
@@ -146,19 +147,16 @@ is "$(grep -c already-reported "$T/r2.out")" 3 "second run: the 3 reports are al
 is "$(ls "$T/out" | grep -c '\.xml\.gz$')" 3 "second run: no new file"
 
 # --- SMTP submission, RFC 7489 ----------------------------------------------
-sport=$(mk_free_port)
-mkdir -p "$T/sink" && chmod 777 "$T/sink"
-smtp-sink -u postfix -d "$T/sink/%M." "127.0.0.1:$sport" 10 >"$T/sink.log" 2>&1 &
-mk_track_pid $!
-mk_wait_port 127.0.0.1 "$sport" 10 || bail_out "smtp-sink did not start"
+sink_start rua 127.0.0.1 || bail_out "smtp-sink did not start"
+sport=$SINK_PORT_rua
 report --history "$T/uk.db" --spec 7489 --psl /usr/share/publicsuffix/public_suffix_list.dat \
 	--relay "127.0.0.1:$sport" --from dmarc@mx.dmarc.test --org mx.dmarc.test \
 	--period 3600 --period-end "$end" --resolver "$DNS_RESOLVER" >"$T/r3.out" 2>"$T/r3.err"
 ok $? "report by SMTP exit 0" || sed 's/^/# /' "$T/r3.err"
 like "$(cat "$T/r3.out")" "rua=dmarc@example.co.uk sent=" "report sent to the rua address"
-mk_wait_for 5 test -n "$(ls "$T/sink")"
-is "$(ls "$T/sink" | wc -l)" 1 "one mail reached the SMTP sink"
-python3 - "$T/sink" "$T/uk.xml" <<'PY' >"$T/extract.out" 2>&1
+sink_wait rua 1 5
+is "$(sink_count rua)" 1 "one mail reached the SMTP sink"
+python3 - "$T/sink-rua" "$T/uk.xml" <<'PY' >"$T/extract.out" 2>&1
 import email, gzip, os, sys
 d = sys.argv[1]
 f = os.path.join(d, sorted(os.listdir(d))[0])
@@ -181,6 +179,6 @@ is "$(count "$T/uk.xml" "string(//*[local-name()='policy_published']/*[local-nam
 report --history "$T/uk.db" --spec 7489 --relay "127.0.0.1:$sport" --org mx.dmarc.test \
 	--period 3600 --period-end "$end" --resolver "$DNS_RESOLVER" >"$T/r4.out" 2>&1
 sleep 0.2
-is "$(ls "$T/sink" | wc -l)" 1 "second SMTP run sends nothing (idempotent)"
+is "$(sink_count rua)" 1 "second SMTP run sends nothing (idempotent)"
 stop_and_check_sanitizers "$T/main.log" "$T/uk.log" "$T"/r*.err
 done_testing

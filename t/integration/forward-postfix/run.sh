@@ -15,12 +15,13 @@
 #     a local sender is not rewritten; no open relay.
 . "$top_srcdir/t/lib.sh"
 . "$top_srcdir/t/lib/dns.sh"
+. "$top_srcdir/t/lib/postfix.sh"
 . "$top_srcdir/t/integration/forward-common/lib.sh"
 
 dns_require
-mk_require postconf postfix smtp-sink swaks /usr/bin/python3
+pf_require
+mk_require swaks /usr/bin/python3
 [ -x "$FWD_BIN" ] || bail_out "missing $FWD_BIN"
-[ "$(id -u)" = 0 ] || skip_all "a Postfix instance needs root"
 /usr/bin/python3 -c 'import spf, dns.resolver' 2>/dev/null || skip_all "python3-spf missing"
 for a in 127.0.0.2 127.0.0.3 127.0.0.4; do
 	mk_have_addr $a || skip_all "cannot bind $a"
@@ -53,76 +54,31 @@ fwd_start "$D/forward.conf"
 ok $? "mailaka-forward started" || bail_out "no daemon"
 
 # --- two sinks: the Gmail-like host and the original sender's host ---
-sink_start() {	# sink_start NAME ADDR -> NAME_PORT
-	local port
-	port=$(mk_free_port "$2")
-	mkdir -p "$T/$1"
-	chown postfix "$T/$1"
-	smtp-sink -u postfix -d "$T/$1/%H%M%S." "$2:$port" 16 >"$T/$1.log" 2>&1 &
-	mk_track_pid $!
-	mk_wait_port "$2" "$port" 10 || return 1
-	eval "${1}_PORT=$port"
-}
 sink_start gmail 127.0.0.3 && sink_start orig 127.0.0.4
 ok $? "sinks on 127.0.0.3 (gmail.test) and 127.0.0.4 (orig.test)" || bail_out "no sink"
 
 # --- Postfix: the forwarding host ---
-P=$T/pf
-PF_PORT=$(mk_free_port 127.0.0.2)
-mkdir -p "$P/etc" "$P/queue" "$P/data"
-chown postfix "$P/data"
-awk -v port="$PF_PORT" '
-	/^smtp[ \t]+inet/ { print "127.0.0.2:" port " inet n - n - - smtpd"; next }
-	/^#/ || /^[ \t]*$/ { print; next }
-	/^[a-z]/ && NF >= 8 { $5 = "n"; print; next }
-	{ print }' /usr/share/postfix/master.cf.dist >"$P/etc/master.cf"
 S=$D/fwd.sock
-cat >"$P/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $P/queue
-data_directory = $P/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.example.test
-mydomain = example.test
-myorigin = example.test
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mydestination =
-local_recipient_maps =
-alias_maps =
-alias_database =
-mynetworks = 127.0.0.2/32
-virtual_alias_domains = example.test
-virtual_alias_maps = socketmap:unix:$S:alias
-sender_canonical_maps = socketmap:unix:$S:forward
-sender_canonical_classes = envelope_sender
-recipient_canonical_maps = socketmap:unix:$S:reverse
-recipient_canonical_classes = envelope_recipient, header_recipient
-transport_maps = inline:{gmail.test=smtp:[127.0.0.3]:$gmail_PORT, orig.test=smtp:[127.0.0.4]:$orig_PORT}
-smtp_bind_address = 127.0.0.2
-smtp_dns_support_level = disabled
-smtp_host_lookup = native
-smtpd_peername_lookup = no
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-maillog_file = $P/maillog
-maillog_file_prefixes = $P
-smtp_tls_security_level = none
-smtpd_tls_security_level = none
-EOF
-postfix -c "$P/etc" start >"$T/pf-start.log" 2>&1 || sed 's/^/#   /' "$T/pf-start.log"
-mk_at_exit "postfix -c '$P/etc' stop"
-mk_wait_port 127.0.0.2 "$PF_PORT" 15
-ok $? "Postfix on 127.0.0.2:$PF_PORT" || bail_out "no Postfix"
+pf_new mx 127.0.0.2
+pf_set mx "myhostname = mx.example.test" "mydomain = example.test" \
+	"myorigin = example.test" "mynetworks = 127.0.0.2/32" \
+	"virtual_alias_domains = example.test" \
+	"virtual_alias_maps = socketmap:unix:$S:alias" \
+	"sender_canonical_maps = socketmap:unix:$S:forward" \
+	"sender_canonical_classes = envelope_sender" \
+	"recipient_canonical_maps = socketmap:unix:$S:reverse" \
+	"recipient_canonical_classes = envelope_recipient, header_recipient" \
+	"transport_maps = inline:{gmail.test=smtp:[127.0.0.3]:$SINK_PORT_gmail, orig.test=smtp:[127.0.0.4]:$SINK_PORT_orig}" \
+	"smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination"
+pf_start mx
+ok $? "Postfix on 127.0.0.2:$PF_PORT_mx" || bail_out "no Postfix"
 
-count() { find "$T/$1" -type f 2>/dev/null | wc -l; }
-_has() { [ "$(count "$1")" -ge "$2" ]; }
-wait_sink() { mk_wait_for 30 _has "$1" "$2"; }
-nth() { find "$T/$1" -type f | sort | sed -n "${2}p"; }
+wait_sink() { sink_wait "$1" "$2" 30; }
+nth() { sink_file "$1" "$2"; }
 hdr() { sed -n "s/^$2: //p" "$1" | head -1; }
 rcpt() { hdr "$1" X-Rcpt-Args | cut -d' ' -f1; }	# without ORCPT=
 send() {	# send FROM TO SUBJECT -> swaks transcript in $T/swaks.out
-	swaks --server 127.0.0.2:"$PF_PORT" --from "$1" --to "$2" --h-From "<$1>" \
+	swaks --server 127.0.0.2:"$PF_PORT_mx" --from "$1" --to "$2" --h-From "<$1>" \
 		--h-Subject "$3" --body "test $3" >"$T/swaks.out" 2>&1
 }
 
@@ -130,7 +86,7 @@ send() {	# send FROM TO SUBJECT -> swaks transcript in $T/swaks.out
 send alice@orig.test anything@example.test catchall
 ok $? "swaks: Postfix accepts mail for anything@example.test"
 wait_sink gmail 1
-ok $? "message arrived at the gmail.test sink" || { tail -20 "$P/maillog" | sed 's/^/#   /'; }
+ok $? "message arrived at the gmail.test sink" || { tail -20 "$(pf_log mx)" | sed 's/^/#   /'; }
 m=$(nth gmail 1)
 from=$(hdr "$m" X-Mail-Args | tr -d '<>')
 like "$from" '^SRS0=[A-Za-z0-9+/]{4}=[A-Z2-7]{2}=orig\.test=alice@example\.test$' "envelope sender is SRS: $from"
@@ -146,7 +102,7 @@ is "$spf" "fail" "python3-spf: the original sender would fail (why SRS)"
 send '<>' "$from" bounce
 ok $? "swaks: bounce to the SRS address accepted"
 wait_sink orig 1
-ok $? "bounce arrived at the orig.test host" || { tail -20 "$P/maillog" | sed 's/^/#   /'; }
+ok $? "bounce arrived at the orig.test host" || { tail -20 "$(pf_log mx)" | sed 's/^/#   /'; }
 b=$(nth orig 1)
 is "$(rcpt "$b")" "<alice@orig.test>" "bounce recipient is the original sender"
 is "$(hdr "$b" X-Mail-Args)" "<>" "bounce keeps the null sender"
@@ -161,13 +117,13 @@ ok $? "  with 550 user unknown"
 # 4. exact alias, several targets, local sender
 send bob@example.test postmaster@example.test exact
 wait_sink gmail 2
-m=$(grep -l '^Subject: exact' "$T"/gmail/* | head -1)
+m=$(grep -l '^Subject: exact' "$T"/sink-gmail/* | head -1)
 is "$(rcpt "$m")" "<admin@gmail.test>" "exact alias before the catch-all"
 is "$(hdr "$m" X-Mail-Args)" "<bob@example.test>" "local sender not rewritten"
 send dave@orig.test team@example.test team
 wait_sink gmail 3 && wait_sink orig 2
 ok $? "several targets: a copy on each host"
-m=$(grep -l '^Subject: team' "$T"/orig/* | head -1)
+m=$(grep -l '^Subject: team' "$T"/sink-orig/* | head -1)
 is "$(rcpt "$m")" "<carol@orig.test>" "  second target"
 like "$(hdr "$m" X-Mail-Args)" '^<SRS0=.*=orig\.test=dave@example\.test>$' "  with an SRS sender"
 

@@ -9,12 +9,13 @@
 #   - one Received-SPF header per message even with two recipients.
 . "$top_srcdir/t/lib.sh"
 . "$top_srcdir/t/lib/dns.sh"
+. "$top_srcdir/t/lib/postfix.sh"
 
 dns_require
-mk_require postconf postfix smtp-sink swaks
+pf_require
+mk_require swaks
 DAEMON=$top_builddir/policy-spf/mailaka-spf
 [ -x "$DAEMON" ] || bail_out "missing $DAEMON"
-[ "$(id -u)" = 0 ] || skip_all "a Postfix instance needs root"
 for a in 127.0.0.2 127.0.0.3 127.0.0.5; do
 	mk_have_addr $a || skip_all "cannot bind $a"
 done
@@ -46,64 +47,26 @@ ok $? "mailaka-spf on unix:$SOCK" || bail_out "no daemon"
 is "$(stat -c '%U %a' "$SOCK")" "postfix 600" "socket owned by postfix, mode 0600 (SocketOwner, SocketMode)"
 
 # --- the sink: dest.test's MX ---
-SINK_PORT=$(mk_free_port 127.0.0.3)
-mkdir -p "$T/sink"
-chown postfix "$T/sink"
-smtp-sink -u postfix -d "$T/sink/%H%M%S." "127.0.0.3:$SINK_PORT" 16 >"$T/sink.log" 2>&1 &
-mk_track_pid $!
-mk_wait_port 127.0.0.3 "$SINK_PORT" 10
-ok $? "sink on 127.0.0.3:$SINK_PORT" || bail_out "no sink"
+sink_start dest 127.0.0.3
+ok $? "sink on 127.0.0.3:$SINK_PORT_dest" || bail_out "no sink"
 
 # --- Postfix ---
-P=$T/pf
-PF_PORT=$(mk_free_port 127.0.0.2)
-mkdir -p "$P/etc" "$P/queue" "$P/data"
-chown postfix "$P/data"
-awk -v port="$PF_PORT" '
-	/^smtp[ \t]+inet/ { print "127.0.0.2:" port " inet n - n - - smtpd"; next }
-	/^#/ || /^[ \t]*$/ { print; next }
-	/^[a-z]/ && NF >= 8 { $5 = "n"; print; next }
-	{ print }' /usr/share/postfix/master.cf.dist >"$P/etc/master.cf"
-cat >"$P/etc/main.cf" <<CONF
-compatibility_level = 3.6
-queue_directory = $P/queue
-data_directory = $P/data
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mx.example.test
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mydestination =
-local_recipient_maps =
-alias_maps =
-alias_database =
-mynetworks = 127.0.0.2/32
-relay_domains = dest.test
-transport_maps = inline:{dest.test=smtp:[127.0.0.3]:$SINK_PORT}
-smtp_dns_support_level = disabled
-smtp_host_lookup = native
-smtpd_peername_lookup = no
-smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination
-smtpd_recipient_restrictions = reject_unauth_destination, check_policy_service unix:$SOCK
-maillog_file = $P/maillog
-maillog_file_prefixes = $P
-smtp_tls_security_level = none
-smtpd_tls_security_level = none
-CONF
-postfix -c "$P/etc" start >"$T/pf-start.log" 2>&1 || sed 's/^/#   /' "$T/pf-start.log"
-mk_at_exit "postfix -c '$P/etc' stop"
-mk_wait_port 127.0.0.2 "$PF_PORT" 15
-ok $? "Postfix on 127.0.0.2:$PF_PORT" || bail_out "no Postfix"
+pf_new mx 127.0.0.2
+pf_set mx "myhostname = mx.example.test" "mynetworks = 127.0.0.2/32" \
+	"relay_domains = dest.test" \
+	"transport_maps = inline:{dest.test=smtp:[127.0.0.3]:$SINK_PORT_dest}" \
+	"smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination" \
+	"smtpd_recipient_restrictions = reject_unauth_destination, check_policy_service unix:$SOCK"
+pf_start mx
+ok $? "Postfix on 127.0.0.2:$PF_PORT_mx" || bail_out "no Postfix"
 
 send() {	# send FROM TO... -> swaks transcript in $T/swaks.out
 	local from=$1 to
 	shift
 	to=$(IFS=,; echo "$*")
-	swaks --server 127.0.0.2:"$PF_PORT" --local-interface 127.0.0.5 --helo client.test \
+	swaks --server 127.0.0.2:"$PF_PORT_mx" --local-interface 127.0.0.5 --helo client.test \
 		--from "$from" --to "$to" --h-Subject "spf test" --body "test" >"$T/swaks.out" 2>&1
 }
-count() { find "$T/sink" -type f 2>/dev/null | wc -l; }
-_has() { [ "$(count)" -ge "$1" ]; }
 
 send bad@forbidden.test bob@dest.test
 grep -q '<\*\* *550 5.7.23 .*127.0.0.5 is not a mail server of forbidden.test' "$T/swaks.out"
@@ -115,9 +78,9 @@ ok $? "nothing queued for the forbidden sender"
 send alice@allowed.test bob@dest.test carol@dest.test
 grep -q '250 .*queued as' "$T/swaks.out"
 ok $? "allowed sender accepted" || sed 's/^/#   /' "$T/swaks.out"
-mk_wait_for 30 _has 1
+sink_wait dest 1 30
 ok $? "message delivered to the sink"
-msg=$(find "$T/sink" -type f | head -1)
+msg=$(sink_msg dest 1)
 # the trace headers Postfix put above the sender's own (before Subject:)
 trace=$(sed -n '/^Subject:/q;/^[A-Za-z-]*:/p' "$msg" | tr -d '\r' | cut -d: -f1 | tr '\n' ' ')
 like "$trace" 'Received-SPF .*Received |Received Received-SPF ' "Received-SPF added among Postfix's trace headers ($trace)"
