@@ -43,3 +43,17 @@ fwd_stop() {
 sm() { python3 "$FWD_COMMON/smclient.py" "$@" 2>&1; }
 tcpq() { python3 "$FWD_COMMON/smclient.py" -t "$@" 2>&1; }
 raw() { python3 "$FWD_COMMON/smclient.py" -r "$@" 2>&1; }
+
+# Skip (or bail out) unless the peers of a forward-through-Postfix test are
+# here: the DNS fixture, Postfix, swaks, pyspf, the daemon, three hosts.
+fwd_postfix_require() {
+	local a
+	dns_require
+	pf_require
+	mk_require swaks /usr/bin/python3
+	[ -x "$FWD_BIN" ] || bail_out "missing $FWD_BIN"
+	/usr/bin/python3 -c 'import spf, dns.resolver' 2>/dev/null || skip_all "python3-spf missing"
+	for a in 127.0.0.2 127.0.0.3 127.0.0.4; do
+		mk_have_addr $a || skip_all "cannot bind $a"
+	done
+}

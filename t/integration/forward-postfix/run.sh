@@ -18,14 +18,7 @@
 . "$top_srcdir/t/lib/postfix.sh"
 . "$top_srcdir/t/integration/forward-common/lib.sh"
 
-dns_require
-pf_require
-mk_require swaks /usr/bin/python3
-[ -x "$FWD_BIN" ] || bail_out "missing $FWD_BIN"
-/usr/bin/python3 -c 'import spf, dns.resolver' 2>/dev/null || skip_all "python3-spf missing"
-for a in 127.0.0.2 127.0.0.3 127.0.0.4; do
-	mk_have_addr $a || skip_all "cannot bind $a"
-done
+fwd_postfix_require
 
 dns_zone_add example.test 300 TXT "v=spf1 ip4:127.0.0.2 -all"
 dns_zone_add orig.test 300 TXT "v=spf1 ip4:127.0.0.1 -all"
