@@ -326,3 +326,55 @@ mk_dmarc_history_mark_reported(struct mk_dmarc_history *h, const char *domain,
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
+
+/* ---- expiry ------------------------------------------------------------ */
+
+static int
+exec_before(struct mk_dmarc_history *h, const char *sql, time_t before, unsigned long *changed,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		db_err(h->db, "history expire", err, errlen);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)before);
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+		db_err(h->db, "history expire", err, errlen);
+	else if (changed != NULL)
+		*changed = (unsigned long)sqlite3_changes(h->db);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+mk_dmarc_history_expire(struct mk_dmarc_history *h, time_t before, unsigned long *deleted,
+    char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	*deleted = 0;
+	if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "history expire: %s", msg != NULL ? msg : "?");
+		sqlite3_free(msg);
+		return -1;
+	}
+	if (exec_before(h, "DELETE FROM messages WHERE ts < ?", before, deleted, err,
+	    errlen) == -1 ||
+	    exec_before(h, "DELETE FROM reports WHERE end_ts <= ?", before, NULL, err,
+	    errlen) == -1) {
+		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+		*deleted = 0;
+		return -1;
+	}
+	if (sqlite3_exec(h->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "history expire: %s", msg != NULL ? msg : "?");
+		sqlite3_free(msg);
+		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+		*deleted = 0;
+		return -1;
+	}
+	return 0;
+}

@@ -80,4 +80,10 @@ int mk_dmarc_history_was_reported(struct mk_dmarc_history *h, const char *domain
 int mk_dmarc_history_mark_reported(struct mk_dmarc_history *h, const char *domain,
     time_t begin, time_t end, const char *report_id, char *err, size_t errlen);
 
+/* Delete the messages older than before (ts < before) and the records of
+ * the reports whose period ended by then (end_ts <= before), in one
+ * transaction (OpenDMARC's opendmarc-expire).  *deleted: messages.  0 / -1. */
+int mk_dmarc_history_expire(struct mk_dmarc_history *h, time_t before, unsigned long *deleted,
+    char *err, size_t errlen);
+
 #endif

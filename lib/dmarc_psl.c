@@ -1,7 +1,9 @@
 /*
  * lib/dmarc_psl.c: Public Suffix List lookup (see dmarc_psl.h).
- * Rules are kept as written ("co.uk", "*.ck", "!www.ck") in one sorted
- * array searched with bsearch for each candidate suffix of a domain.
+ * Rules are kept as written ("co.uk", "*.ck", "!www.ck"), U-labels
+ * converted to A-labels with libidn2 (UTS #46 non-transitional, as
+ * browsers and libpsl do), in one sorted array searched with bsearch for
+ * each candidate suffix of a domain.
  */
 #include "config.h"
 
@@ -13,11 +15,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <idn2.h>
+
 #include "lib/dmarc_psl.h"
 
 struct mk_psl {
 	char **rules;
 	size_t count, cap;
+	size_t idn_converted, idn_failed;
 };
 
 struct mk_psl *
@@ -40,14 +45,73 @@ mk_psl_count(const struct mk_psl *psl)
 	return psl->count;
 }
 
+size_t
+mk_psl_idn_converted(const struct mk_psl *psl)
+{
+	return psl->idn_converted;
+}
+
+size_t
+mk_psl_idn_failed(const struct mk_psl *psl)
+{
+	return psl->idn_failed;
+}
+
+static bool
+has_non_ascii(const char *w, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)w[i] >= 0x80)
+			return true;
+	return false;
+}
+
+/* A rule holding U-labels as A-labels, its "!" or "*." prefix kept, in
+ * out (MK_PSL_RULE_MAX + 1 bytes).  0, or -1: not valid IDNA / too long. */
+static int
+psl_to_alabel(const char *w, size_t n, char *out)
+{
+	char in[MK_PSL_RULE_MAX + 1], *a = NULL;
+	size_t pre = 0;
+	int rc = -1;
+
+	if (n >= 1 && w[0] == '!')
+		pre = 1;
+	else if (n >= 2 && w[0] == '*' && w[1] == '.')
+		pre = 2;
+	memcpy(in, w + pre, n - pre);
+	in[n - pre] = '\0';
+	if (idn2_to_ascii_8z(in, &a, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK &&
+	    idn2_to_ascii_8z(in, &a, IDN2_TRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK)
+		return -1;
+	if (pre + strlen(a) <= MK_PSL_RULE_MAX) {
+		memcpy(out, w, pre);
+		strcpy(out + pre, a);
+		rc = 0;
+	}
+	idn2_free(a);
+	return rc;
+}
+
 static int
 psl_add(struct mk_psl *psl, const char *w, size_t n)
 {
-	char **nr, *r;
+	char **nr, *r, alabel[MK_PSL_RULE_MAX + 1];
 	size_t i;
 
 	if (n == 0 || n > MK_PSL_RULE_MAX)
 		return 0;	/* skipped */
+	if (has_non_ascii(w, n)) {
+		if (psl_to_alabel(w, n, alabel) == -1) {
+			psl->idn_failed++;
+			return 0;	/* skipped */
+		}
+		psl->idn_converted++;
+		w = alabel;
+		n = strlen(alabel);
+	}
 	if (psl->count == psl->cap) {
 		psl->cap = psl->cap ? psl->cap * 2 : 1024;
 		if ((nr = realloc(psl->rules, psl->cap * sizeof(*nr))) == NULL)
@@ -161,10 +225,17 @@ mk_psl_org_domain(const struct mk_psl *psl, const char *domain, char *out, size_
 {
 	const char *lab[128];	/* start of each label, left to right */
 	size_t n = 0, k, ps = 1, keep;
+	char alabel[MK_PSL_RULE_MAX + 1];
 	const char *p = domain;
 
 	if (*domain == '\0')
 		return -1;
+	if (has_non_ascii(domain, strlen(domain))) {	/* U-labels (EAI): as A-labels */
+		if (strlen(domain) > MK_PSL_RULE_MAX || psl_to_alabel(domain, strlen(domain),
+		    alabel) == -1)
+			return -1;
+		p = domain = alabel;
+	}
 	lab[n++] = p;
 	for (; *p != '\0'; p++)
 		if (*p == '.' && p[1] != '\0' && n < 128)

@@ -4,6 +4,16 @@
  * of the policy record when its fo= options ask for one, after the
  * external destination check, by SMTP to FailureReportsRelay from a
  * detached thread (the SMTP reply to the client does not wait for it).
+ *
+ * Rate limits (a flood of spoofed mail must not become a flood of
+ * reports): a report is sent only while its ruf address is under
+ * FailureReportsRateLimit (default 10/1h), its policy domain under
+ * FailureReportsDomainRateLimit (20/1h) and all reports under
+ * FailureReportsGlobalRateLimit (100/1h), and fewer than
+ * DMARC_FAILURE_INFLIGHT_MAX are being sent.  Counted in memory
+ * (lib/ratelimit: a restart starts new windows); the first drop of a
+ * window is logged, the rest are counted and logged when it ends
+ * ("failure_reports_dropped=N key=...") or at shutdown.
  */
 #ifndef DMARC_FAILURE_H
 #define DMARC_FAILURE_H
@@ -15,6 +25,9 @@
 
 #define DMARC_HDRS_MAX (64 * 1024)	/* header bytes kept for a report */
 #define DMARC_FAILURE_RUF_MAX 4	/* ruf addresses reported to per message */
+#define DMARC_FAILURE_DKIM_MAX 8	/* DKIM-Domain fields in one report */
+#define DMARC_FAILURE_INFLIGHT_MAX 16	/* reports being sent at once; more are dropped */
+#define DMARC_FAILURE_KEYS_MAX 4096	/* rate limit windows kept (ruf, domain, global) */
 
 /* Whether fo= asks for a report for this outcome (pure). */
 bool dmarc_failure_wanted(const struct mk_dmarc_record *rec, const struct mk_dmarc_input *in,
@@ -26,7 +39,8 @@ void dmarc_failure_report(const struct dmarc_conn *c, const struct dmarc_msg *m,
     const char *domain, const struct mk_dmarc_input *in, const struct mk_dmarc_outcome *o,
     const char *ar, const char *delivery);
 
-/* Wait (at most seconds) for reports still being sent; at shutdown. */
+/* Wait (at most seconds) for reports still being sent, then log the drop
+ * counts of the rate limit windows still open; at shutdown. */
 void dmarc_failure_drain(unsigned seconds);
 
 #endif

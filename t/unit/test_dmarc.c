@@ -194,6 +194,56 @@ test_psl(void)
 	}
 	mk_psl_org_domain(psl, "a.b.example.co.uk", out, sizeof(out));
 	is_str(out, "example.co.uk", "system PSL: a.b.example.co.uk");
+	/* U-label rules of the Debian file (公司.cn, 公司.香港, aéroport.ci)
+	 * match A-label domains; A-labels computed by Python's idna codec */
+	ok(mk_psl_idn_converted(psl) >= 100, "system PSL: %zu U-label rules converted",
+	    mk_psl_idn_converted(psl));
+	is_int(mk_psl_idn_failed(psl), 0, "system PSL: no U-label rule refused by libidn2");
+	mk_psl_org_domain(psl, "mail.shop.xn--55qx5d.cn", out, sizeof(out));
+	is_str(out, "shop.xn--55qx5d.cn", "system PSL: 公司.cn is a public suffix");
+	mk_psl_org_domain(psl, "www.example.xn--55qx5d.xn--j6w193g", out, sizeof(out));
+	is_str(out, "example.xn--55qx5d.xn--j6w193g", "system PSL: 公司.香港 is a public suffix");
+	mk_psl_org_domain(psl, "mx.example.xn--aroport-bya.ci", out, sizeof(out));
+	is_str(out, "example.xn--aroport-bya.ci", "system PSL: aéroport.ci is a public suffix");
+	mk_psl_free(psl);
+}
+
+/* U-label rules, wildcard and exception included, in a list in memory. */
+static void
+test_psl_idn(void)
+{
+	static const char list[] =
+	    "cn\n公司.cn\nhk\n*.個人.hk\n!例え.個人.hk\n\xff\xfe.cn\nXN--GMQW5A.hk.example\n";
+	static const struct { const char *in, *want; } c[] = {
+		{ "mail.example.xn--55qx5d.cn", "example.xn--55qx5d.cn" },
+		{ "xn--55qx5d.cn", "xn--55qx5d.cn" },
+		{ "a.b.c.xn--gmqw5a.hk", "b.c.xn--gmqw5a.hk" },
+		{ "a.xn--r8jz45g.xn--gmqw5a.hk", "xn--r8jz45g.xn--gmqw5a.hk" },
+		{ "www.example.cn", "example.cn" },
+		/* U-label domains (EAI From) are looked up as A-labels */
+		{ "mail.example.公司.cn", "example.xn--55qx5d.cn" },
+		{ "a.b.c.個人.hk", "b.c.xn--gmqw5a.hk" },
+		{ "Mail.Exämple.cn", "xn--exmple-cua.cn" },
+	};
+	struct mk_psl *psl;
+	char err[256], out[256];
+	size_t i;
+
+	psl = mk_psl_parse(list, sizeof(list) - 1, err, sizeof(err));
+	ok(psl != NULL, "idn psl parses");
+	if (psl == NULL)
+		return;
+	is_int(mk_psl_count(psl), 6, "idn psl: rules kept (invalid UTF-8 one skipped)");
+	is_int(mk_psl_idn_converted(psl), 3, "idn psl: three U-label rules converted");
+	is_int(mk_psl_idn_failed(psl), 1, "idn psl: the invalid UTF-8 rule counted as refused");
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		mk_psl_org_domain(psl, c[i].in, out, sizeof(out));
+		is_str(out, c[i].want, "idn psl org domain of %s", c[i].in);
+	}
+	is_int(mk_psl_org_domain(psl, "bad\xff.cn", out, sizeof(out)), -1,
+	    "idn psl: invalid UTF-8 domain refused");
+	is_int(mk_psl_org_domain(psl, "mail.example.公司.cn", out, 10), -1,
+	    "idn psl: A-label org domain that does not fit refused");
 	mk_psl_free(psl);
 }
 
@@ -417,6 +467,7 @@ main(void)
 {
 	test_record();
 	test_psl();
+	test_psl_idn();
 	test_walk();
 	test_eval();
 	return done_testing();

@@ -3,7 +3,12 @@
 # in the RFC 6591 AFRF format, submitted by SMTP to Postfix's smtp-sink.
 #   - fo=0 (default): a DMARC fail is reported, a pass is not;
 #   - fo=1: a pass through DKIM with SPF failing alignment is reported;
-#   - fo=d: a failed DKIM signature is reported even when DMARC passes;
+#   - fo=d: a failed DKIM signature is reported even when DMARC passes,
+#     with its DKIM-Domain;
+#   - fo=s: a failed SPF check is reported even when DMARC passes; an SPF
+#     pass is not;
+#   - Delivery-Result takes RFC 6591's values: reject, spam (quarantine),
+#     delivered;
 #   - a ruf outside the domain without _report._dmarc authorization is
 #     not sent to; with it, it is;
 #   - the report is multipart/report; report-type=feedback-report with
@@ -21,6 +26,7 @@ dns_require
 dns_zone_add _dmarc.fo0.test 60 TXT "v=DMARC1; p=reject; ruf=mailto:ruf@fo0.test"
 dns_zone_add _dmarc.fo1.test 60 TXT "v=DMARC1; p=none; fo=1; ruf=mailto:ruf@fo1.test"
 dns_zone_add _dmarc.fod.test 60 TXT "v=DMARC1; p=none; fo=d; ruf=mailto:ruf@fod.test"
+dns_zone_add _dmarc.fos.test 60 TXT "v=DMARC1; p=none; fo=s; ruf=mailto:ruf@fos.test"
 dns_zone_add _dmarc.ext.test 60 TXT "v=DMARC1; p=quarantine; ruf=mailto:no@elsewhere.example,mailto:yes@reports.example"
 dns_zone_add ext.test._report._dmarc.reports.example 60 TXT "v=DMARC1"
 dns_start || bail_out "DNS fixture did not start"
@@ -30,6 +36,7 @@ sport=$SINK_PORT_rep
 
 cat >"$T/m.conf" <<CONF
 Socket unix:$T/m.sock
+MilterEngine ${MK_MILTER_ENGINE:-libmilter}
 AuthservID mx.dmarc.test
 TrustedAuthservIDs mx.trusted.test
 RejectFailures yes
@@ -61,15 +68,23 @@ hdr: From: u@fod.test
 hdr: Authentication-Results: mx.trusted.test; dkim=pass header.d=fod.test; dkim=fail header.d=fod.test
 case: ext fail
 hdr: From: u@ext.test
+case: fos spf fail
+from: <u@fos.test>
+hdr: From: u@fos.test
+hdr: Authentication-Results: mx.trusted.test; dkim=pass header.d=fos.test; spf=fail smtp.mailfrom=u@fos.test
+case: fos spf pass
+from: <u@fos.test>
+hdr: From: u@fos.test
+hdr: Authentication-Results: mx.trusted.test; dkim=pass header.d=fos.test; spf=pass smtp.mailfrom=u@fos.test
 CASES
 python3 "$mtgen" "$T/cases.txt" main "unix:$T/m.sock" >"$T/m.lua"
 miltertest -s "$T/m.lua" >"$T/m.out" 2>&1
-is "$(grep -c '^R|' "$T/m.out")" 5 "all five messages went through the milter"
+is "$(grep -c '^R|' "$T/m.out")" 7 "all seven messages went through the milter"
 
-# expected reports: fo0 fail, fo1, fod, ext -> yes@reports.example = 4
-sink_wait rep 4 15
+# expected reports: fo0 fail, fo1, fod, ext -> yes@reports.example, fos fail = 5
+sink_wait rep 5 15
 sleep 0.5
-is "$(sink_count rep)" 4 "four failure reports submitted"
+is "$(sink_count rep)" 5 "five failure reports submitted"
 python3 - "$T/sink-rep" >"$T/reports.txt" <<'PY'
 import email, os, sys
 d = sys.argv[1]
@@ -84,17 +99,22 @@ for f in sorted(os.listdir(d)):
             fb = p[0] if isinstance(p, list) else email.message_from_string(p)
         if part.get_content_type() == 'text/rfc822-headers':
             hdrs = part.get_payload()
-    print('%s|%s|%s|%s|%s|%s|%s' % (to, ct, fb['Feedback-Type'], fb['Reported-Domain'],
-          fb['Source-IP'], fb['Auth-Failure'], 'Subject: fake invoice' in (hdrs or '')))
+    print('%s|%s|%s|%s|%s|%s|%s|%s|%s' % (to, ct, fb['Feedback-Type'], fb['Reported-Domain'],
+          fb['Source-IP'], fb['Auth-Failure'], 'Subject: fake invoice' in (hdrs or ''),
+          fb['Delivery-Result'], ','.join(fb.get_all('DKIM-Domain') or [])))
 PY
 sed 's/^/#   /' "$T/reports.txt"
 r=$(cat "$T/reports.txt")
-like "$r" "^ruf@fo0.test\|multipart/report;feedback-report\|auth-failure\|fo0.test\|192.0.2.9\|dmarc\|True$" \
+like "$r" "^ruf@fo0.test\|multipart/report;feedback-report\|auth-failure\|fo0.test\|192.0.2.9\|dmarc\|True\|reject\|$" \
 	"fo=0: the DMARC fail is reported (AFRF fields, original header fields)"
 is "$(grep -c '^ruf@fo0.test' <<<"$r")" 1 "fo=0: the DMARC pass is not reported"
 like "$r" "^ruf@fo1.test\|.*\|fo1.test\|" "fo=1: a pass with SPF unaligned is reported"
-like "$r" "^ruf@fod.test\|.*\|fod.test\|" "fo=d: a failed DKIM signature is reported"
-like "$r" "^yes@reports.example\|.*\|ext.test\|" "authorized external ruf gets the report"
+like "$r" "^ruf@fod.test\|.*\|fod.test\|.*\|delivered\|fod.test,fod.test$" \
+	"fo=d: a failed DKIM signature is reported (DKIM-Domain fields, Delivery-Result delivered)"
+like "$r" "^ruf@fos.test\|.*\|fos.test\|.*\|delivered\|fos.test$" "fo=s: a failed SPF check is reported"
+is "$(grep -c '^ruf@fos.test' <<<"$r")" 1 "fo=s: an SPF pass is not reported"
+like "$r" "^yes@reports.example\|.*\|ext.test\|.*\|spam\|$" \
+	"authorized external ruf gets the report (p=quarantine: Delivery-Result spam)"
 is "$(grep -c '^no@elsewhere.example' <<<"$r")" 0 "unauthorized external ruf gets nothing"
 like "$(cat "$T/m.log")" "failure_report=no@elsewhere.example status=skipped" "the skip is logged"
 # stop the milters (SIGTERM: libmilter returns, everything is freed) and
