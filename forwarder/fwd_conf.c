@@ -14,6 +14,7 @@
 
 #include "lib/dns.h"
 #include "lib/log.h"
+#include "lib/milter.h"
 #include "forwarder/fwd_conf.h"
 
 #define FWD_DOMAINS_FILE_MAX (16L * 1024 * 1024)
@@ -75,6 +76,17 @@ v_socket(const char *v, char *err, size_t errlen)
 }
 
 static int
+v_engine(const char *v, char *err, size_t errlen)
+{
+	enum mk_milter_engine e;
+
+	if (mk_milter_engine_parse(v, &e) == 0)
+		return 0;
+	snprintf(err, errlen, "must be own or libmilter");
+	return -1;
+}
+
+static int
 v_resolver(const char *v, char *err, size_t errlen)
 {
 	return mk_dns_resolver_valid(v, err, errlen);
@@ -97,6 +109,7 @@ static const struct mk_conf_key fwd_table[] = {
 	SOCK("TCPReverseSocket", NULL),
 	SOCK("TCPAliasSocket", NULL),
 	SOCK("Milter", NULL),
+	{ "MilterEngine", MK_CONF_STR, "libmilter", 0, 0, v_engine, 0, NULL },
 	{ "SRSDomain", MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL },
 	{ "SRSSecrets", MK_CONF_STR, "/etc/postsrsd.secret", 0, 0, NULL, 0, NULL },
 	{ "SRSHashLength", MK_CONF_INT, "4", MK_SRS_HASH_LEN_MIN, MK_SRS_HASH_LEN_MAX, NULL, 0, NULL },

@@ -11,7 +11,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include <libmilter/mfapi.h>
+#include "lib/milter.h"
 
 #include "lib/log.h"
 #include "forwarder/fwd_milter.h"
@@ -29,6 +29,7 @@ struct milter_msg {
 static struct fwd_state **milter_cur;
 static pthread_rwlock_t *milter_lock;
 static time_t (*milter_now)(void);
+static struct mk_milter *milter;
 static pthread_t milter_thread;
 static bool milter_running;
 
@@ -58,9 +59,9 @@ domain_of(const char *addr)
 }
 
 static const char *
-msg_id(SMFICTX *ctx)
+msg_id(struct mk_milter_ctx *ctx)
 {
-	const char *qid = smfi_getsymval(ctx, "i");
+	const char *qid = mk_milter_getsymval(ctx, "i");
 
 	return qid != NULL && qid[0] != '\0' ? qid : NULL;
 }
@@ -98,42 +99,42 @@ rcpt_is_remote(const struct fwd_state *st, const char *rcpt, char *first, size_t
 	return remote;
 }
 
-static sfsistat
-m_envfrom(SMFICTX *ctx, char **argv)
+static enum mk_milter_status
+m_envfrom(struct mk_milter_ctx *ctx, char **argv)
 {
-	struct milter_msg *m = smfi_getpriv(ctx);
+	struct milter_msg *m = mk_milter_getpriv(ctx);
 
 	if (m == NULL && (m = calloc(1, sizeof(*m))) == NULL)
-		return SMFIS_TEMPFAIL;
+		return MK_MS_TEMPFAIL;
 	memset(m, 0, sizeof(*m));
-	smfi_setpriv(ctx, m);
+	mk_milter_setpriv(ctx, m);
 	if (argv[0] == NULL || strip_path(argv[0], m->sender, sizeof(m->sender)) == -1)
 		m->sender[0] = '\0';
 	m->null_sender = m->sender[0] == '\0';
-	return SMFIS_CONTINUE;
+	return MK_MS_CONTINUE;
 }
 
-static sfsistat
-m_envrcpt(SMFICTX *ctx, char **argv)
+static enum mk_milter_status
+m_envrcpt(struct mk_milter_ctx *ctx, char **argv)
 {
-	struct milter_msg *m = smfi_getpriv(ctx);
+	struct milter_msg *m = mk_milter_getpriv(ctx);
 	char rcpt[MILTER_ADDR_MAX + 1];
 
 	if (m == NULL || argv[0] == NULL)
-		return SMFIS_CONTINUE;
+		return MK_MS_CONTINUE;
 	m->nrcpt++;
 	if (m->remote || m->null_sender || strip_path(argv[0], rcpt, sizeof(rcpt)) == -1)
-		return SMFIS_CONTINUE;
+		return MK_MS_CONTINUE;
 	pthread_rwlock_rdlock(milter_lock);
 	m->remote = rcpt_is_remote(*milter_cur, rcpt, m->first_remote, sizeof(m->first_remote));
 	pthread_rwlock_unlock(milter_lock);
-	return SMFIS_CONTINUE;
+	return MK_MS_CONTINUE;
 }
 
-static sfsistat
-m_eom(SMFICTX *ctx)
+static enum mk_milter_status
+m_eom(struct mk_milter_ctx *ctx)
 {
-	struct milter_msg *m = smfi_getpriv(ctx);
+	struct milter_msg *m = mk_milter_getpriv(ctx);
 	char srs[MK_SRS_ADDR_MAX + 3];
 	const struct fwd_state *st;
 	const char *dom, *id = msg_id(ctx);
@@ -141,12 +142,12 @@ m_eom(SMFICTX *ctx)
 	int rc = -1;
 
 	if (m == NULL)
-		return SMFIS_CONTINUE;
+		return MK_MS_CONTINUE;
 	if (m->null_sender || !m->remote || (dom = domain_of(m->sender)) == NULL) {
 		mk_log_kv(MK_LOG_INFO, id, "milter", "keep", "from", m->sender, "reason",
 		    m->null_sender ? "null sender" : !m->remote ? "all recipients local" :
 		    "sender without domain", NULL);
-		return SMFIS_CONTINUE;
+		return MK_MS_CONTINUE;
 	}
 	pthread_rwlock_rdlock(milter_lock);
 	st = *milter_cur;
@@ -159,79 +160,83 @@ m_eom(SMFICTX *ctx)
 	if (rc == -1) {
 		mk_log_kv(MK_LOG_INFO, id, "milter", "keep", "from", m->sender, "reason",
 		    e == MK_SRS_OK ? "local or excluded domain" : mk_srs_strerror(e), NULL);
-		return SMFIS_CONTINUE;
+		return MK_MS_CONTINUE;
 	}
 	strcat(srs, ">");
-	if (smfi_chgfrom(ctx, srs, NULL) != MI_SUCCESS) {
-		mk_log_kv(MK_LOG_WARN, id, "milter", "tempfail", "reason", "smfi_chgfrom failed",
+	if (mk_milter_chgfrom(ctx, srs, NULL) != 0) {
+		mk_log_kv(MK_LOG_WARN, id, "milter", "tempfail", "reason", "mk_milter_chgfrom failed",
 		    NULL);
-		return SMFIS_TEMPFAIL;
+		return MK_MS_TEMPFAIL;
 	}
 	mk_log_kv(MK_LOG_INFO, id, "milter", "rewrite", "from", m->sender, "srs", srs,
 	    "remote", m->first_remote, NULL);
-	return SMFIS_CONTINUE;
+	return MK_MS_CONTINUE;
 }
 
-static sfsistat
-m_abort(SMFICTX *ctx)
+static enum mk_milter_status
+m_abort(struct mk_milter_ctx *ctx)
 {
-	struct milter_msg *m = smfi_getpriv(ctx);
+	struct milter_msg *m = mk_milter_getpriv(ctx);
 
 	if (m != NULL)
 		memset(m, 0, sizeof(*m));
-	return SMFIS_CONTINUE;
+	return MK_MS_CONTINUE;
 }
 
-static sfsistat
-m_close(SMFICTX *ctx)
+static enum mk_milter_status
+m_close(struct mk_milter_ctx *ctx)
 {
-	free(smfi_getpriv(ctx));
-	smfi_setpriv(ctx, NULL);
-	return SMFIS_CONTINUE;
+	free(mk_milter_getpriv(ctx));
+	mk_milter_setpriv(ctx, NULL);
+	return MK_MS_CONTINUE;
 }
 
-static sfsistat
-m_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+static enum mk_milter_status
+m_negotiate(struct mk_milter_ctx *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
     unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
     unsigned long *pf3)
 {
 	(void)ctx; (void)f2; (void)f3;
-	if (!(f0 & SMFIF_CHGFROM))
-		return SMFIS_REJECT;	/* the MTA cannot change the sender: refuse */
-	*pf0 = SMFIF_CHGFROM;
+	if (!(f0 & MK_MA_CHGFROM))
+		return MK_MS_REJECT;	/* the MTA cannot change the sender: refuse */
+	*pf0 = MK_MA_CHGFROM;
 	/* skip what we do not need; keep envfrom, envrcpt, eom */
-	*pf1 = f1 & (SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOHDRS | SMFIP_NOEOH |
-	    SMFIP_NOBODY | SMFIP_NOUNKNOWN | SMFIP_NODATA);
+	*pf1 = f1 & (MK_MP_NOCONNECT | MK_MP_NOHELO | MK_MP_NOHDRS | MK_MP_NOEOH |
+	    MK_MP_NOBODY | MK_MP_NOUNKNOWN | MK_MP_NODATA);
 	*pf2 = 0;
 	*pf3 = 0;
-	return SMFIS_CONTINUE;
+	return MK_MS_CONTINUE;
 }
 
-static struct smfiDesc milter_desc = {
-	.xxfi_name = "mailaka-forward",
-	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_CHGFROM,
-	.xxfi_envfrom = m_envfrom,
-	.xxfi_envrcpt = m_envrcpt,
-	.xxfi_eom = m_eom,
-	.xxfi_abort = m_abort,
-	.xxfi_close = m_close,
-	.xxfi_negotiate = m_negotiate,
+/* Nothing here blocks for long: alias lookups and SRS run on in-memory
+ * state under a read lock that a reload holds only to swap a pointer. */
+static const struct mk_milter_desc milter_desc = {
+	.name = "mailaka-forward",
+	.actions = MK_MA_CHGFROM,
+	.offload = 0,
+	.negotiate = m_negotiate,
+	.envfrom = m_envfrom,
+	.envrcpt = m_envrcpt,
+	.eom = m_eom,
+	.abort = m_abort,
+	.close = m_close,
 };
 
 int
-fwd_milter_open(const char *spec, struct fwd_state **cur, pthread_rwlock_t *lock,
-    time_t (*now)(void), char *err, size_t errlen)
+fwd_milter_open(const char *spec, enum mk_milter_engine engine, struct fwd_state **cur,
+    pthread_rwlock_t *lock, time_t (*now)(void), char *err, size_t errlen)
 {
+	struct mk_milter_opts opts;
+	char e[512];
+
 	milter_cur = cur;
 	milter_lock = lock;
 	milter_now = now;
-	if (smfi_setconn((char *)spec) != MI_SUCCESS || smfi_register(milter_desc) != MI_SUCCESS) {
-		snprintf(err, errlen, "%s: cannot register the milter", spec);
-		return -1;
-	}
-	if (smfi_opensocket(true) != MI_SUCCESS) {
-		snprintf(err, errlen, "%s: cannot open the milter socket", spec);
+	memset(&opts, 0, sizeof(opts));
+	opts.socket = spec;
+	opts.engine = engine;
+	if ((milter = mk_milter_open(&milter_desc, &opts, e, sizeof(e))) == NULL) {
+		snprintf(err, errlen, "%s: cannot open the milter socket: %s", spec, e);
 		return -1;
 	}
 	/* like the socketmap socket: the MTA (another user) must connect */
@@ -244,8 +249,9 @@ static void *
 milter_main(void *arg)
 {
 	(void)arg;
-	if (smfi_main() != MI_SUCCESS)
-		mk_log_kv(MK_LOG_ERR, NULL, "milter", "stopped", "reason", "smfi_main failed", NULL);
+	if (mk_milter_run(milter) != 0)
+		mk_log_kv(MK_LOG_ERR, NULL, "milter", "stopped", "reason", "milter loop failed",
+		    NULL);
 	return NULL;
 }
 
@@ -261,9 +267,10 @@ fwd_milter_start(void)
 void
 fwd_milter_stop(void)
 {
-	if (!milter_running)
-		return;
-	smfi_stop();
-	pthread_join(milter_thread, NULL);
-	milter_running = false;
+	if (milter_running) {
+		mk_milter_stop(milter);
+		pthread_join(milter_thread, NULL);
+		milter_running = false;
+	}
+	milter = mk_milter_free(milter);
 }

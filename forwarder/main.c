@@ -20,6 +20,7 @@
 
 #include "lib/daemon.h"
 #include "lib/log.h"
+#include "lib/milter.h"
 #include "forwarder/fwd_conf.h"
 #include "forwarder/fwd_milter.h"
 #include "forwarder/fwd_server.h"
@@ -172,10 +173,13 @@ main(int argc, char **argv)
 		mk_fatal("out of memory");
 	listen_all(srv);
 	if ((milter = mk_conf_str(cur->conf, "Milter")) != NULL) {
-		if (fwd_milter_open(milter, &cur, &cur_lock, fwd_now, err, sizeof(err)) == -1)
+		enum mk_milter_engine engine = MK_MILTER_LIBMILTER;
+
+		(void)mk_milter_engine_parse(mk_conf_str(cur->conf, "MilterEngine"), &engine);
+		if (fwd_milter_open(milter, engine, &cur, &cur_lock, fwd_now, err, sizeof(err)) == -1)
 			mk_fatal("%s: Milter: %s", mk_conf_where(cur->conf, "Milter"), err);
 		mk_log_kv(MK_LOG_NOTICE, NULL, "event", "listening", "socket", milter, "map",
-		    "milter", NULL);
+		    "milter", "engine", mk_milter_engine_name(engine), NULL);
 	}
 	/* copied: a reload frees cur->conf */
 	pidfile = NULL;

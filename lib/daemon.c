@@ -201,46 +201,82 @@ mk_daemon_detach(bool foreground, char *err, size_t errlen)
 }
 
 static struct {
-	sigset_t set;
-	int (*fn)(void *, char *, size_t);
+	sigset_t reload, stop, all;
+	int (*reload_fn)(void *, char *, size_t);
+	void (*stop_fn)(void *, int);
 	void *arg;
 	const char *what;
-} reloader;
+	bool started;
+} sigthr;
 
 static void *
-reload_thread(void *unused)
+signal_thread(void *unused)
 {
 	char err[1024];
 	int sig;
 
 	(void)unused;
 	for (;;) {
-		if (sigwait(&reloader.set, &sig) != 0)
+		if (sigwait(&sigthr.all, &sig) != 0)
 			continue;
-		if (reloader.fn(reloader.arg, err, sizeof(err)) == -1)
+		if (sigismember(&sigthr.stop, sig) == 1) {
+			mk_log_notice(NULL, "%s: stopping", strsignal(sig));
+			sigthr.stop_fn(sigthr.arg, sig);
+			continue;	/* a second one: stop again (harmless) */
+		}
+		if (sigthr.reload_fn(sigthr.arg, err, sizeof(err)) == -1)
 			mk_log_err(NULL, "reload failed, keeping the old configuration: %s", err);
 		else
-			mk_log_notice(NULL, "configuration reloaded from %s", reloader.what);
+			mk_log_notice(NULL, "configuration reloaded from %s", sigthr.what);
 	}
 	return NULL;
+}
+
+/* sigs (0-terminated, at most MK_SIGNALS_MAX) into set; -1 on a bad signal. */
+static int
+sigset_from(sigset_t *set, const int *sigs)
+{
+	sigemptyset(set);
+	for (size_t i = 0; sigs != NULL && sigs[i] != 0; i++)
+		if (i >= MK_SIGNALS_MAX || sigaddset(set, sigs[i]) == -1)
+			return -1;
+	return 0;
+}
+
+int
+mk_signal_thread_start(const struct mk_signals *s)
+{
+	pthread_t th;
+
+	if (sigthr.started || s->reload_fn == NULL ||
+	    (s->stop != NULL && s->stop[0] != 0 && s->stop_fn == NULL))
+		return -1;
+	if (sigset_from(&sigthr.reload, s->reload) == -1 ||
+	    sigset_from(&sigthr.stop, s->stop) == -1)
+		return -1;
+	sigthr.all = sigthr.reload;
+	for (size_t i = 0; s->stop != NULL && s->stop[i] != 0; i++)
+		sigaddset(&sigthr.all, s->stop[i]);
+	sigthr.reload_fn = s->reload_fn;
+	sigthr.stop_fn = s->stop_fn;
+	sigthr.arg = s->arg;
+	sigthr.what = s->what;
+	if (pthread_sigmask(SIG_BLOCK, &sigthr.all, NULL) != 0 ||
+	    pthread_create(&th, NULL, signal_thread, NULL) != 0)
+		return -1;
+	pthread_detach(th);
+	sigthr.started = true;
+	return 0;
 }
 
 int
 mk_reload_thread_start(int sig, int (*fn)(void *arg, char *err, size_t errlen), void *arg,
     const char *what)
 {
-	pthread_t th;
+	const int reload[] = { sig, 0 };
+	struct mk_signals s = { reload, NULL, fn, NULL, arg, what };
 
-	sigemptyset(&reloader.set);
-	sigaddset(&reloader.set, sig);
-	reloader.fn = fn;
-	reloader.arg = arg;
-	reloader.what = what;
-	if (pthread_sigmask(SIG_BLOCK, &reloader.set, NULL) != 0 ||
-	    pthread_create(&th, NULL, reload_thread, NULL) != 0)
-		return -1;
-	pthread_detach(th);
-	return 0;
+	return mk_signal_thread_start(&s);
 }
 
 void

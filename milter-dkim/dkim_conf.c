@@ -76,6 +76,26 @@ v_action(const char *v, char *err, size_t errlen)
 }
 
 static int
+v_engine(const char *v, char *err, size_t errlen)
+{
+	enum mk_milter_engine e;
+
+	if (mk_milter_engine_parse(v, &e) == 0)
+		return 0;
+	snprintf(err, errlen, "must be own or libmilter");
+	return -1;
+}
+
+static int
+v_sign_engine(const char *v, char *err, size_t errlen)
+{
+	if (strcasecmp(v, "native") == 0 || strcasecmp(v, "libopendkim") == 0)
+		return 0;
+	snprintf(err, errlen, "must be native or libopendkim");
+	return -1;
+}
+
+static int
 v_resolver(const char *v, char *err, size_t errlen)
 {
 	return mk_dns_resolver_valid(v, err, errlen);
@@ -86,6 +106,7 @@ v_resolver(const char *v, char *err, size_t errlen)
 
 static const struct mk_conf_key dkim_conf_table[] = {
 	{ "Socket", MK_CONF_STR, "local:/run/mailaka/dkim.sock", 0, 0, NULL, 0, NULL },
+	{ "MilterEngine", MK_CONF_STR, "libmilter", 0, 0, v_engine, 0, NULL },
 	{ "Mode", MK_CONF_STR, "sv", 0, 0, v_mode, 0, NULL },
 	{ "Domain", MK_CONF_LIST, NULL, 0, 0, NULL, MK_CONF_F_APPEND, NULL },
 	{ "Selector", MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL },
@@ -97,6 +118,7 @@ static const struct mk_conf_key dkim_conf_table[] = {
 	{ "InternalHosts", MK_CONF_LIST, "127.0.0.1, ::1", 0, 0, NULL, MK_CONF_F_APPEND, NULL },
 	{ "ExternalIgnoreList", MK_CONF_LIST, NULL, 0, 0, NULL, MK_CONF_F_APPEND, NULL },
 	{ "Canonicalization", MK_CONF_STR, "relaxed/relaxed", 0, 0, v_canon, 0, NULL },
+	{ "SignEngine", MK_CONF_STR, "native", 0, 0, v_sign_engine, 0, NULL },
 	{ "OversignHeaders", MK_CONF_LIST, "From, To, Cc, Subject, Date, Reply-To, Message-ID, "
 	    "MIME-Version, Content-Type, Content-Transfer-Encoding", 0, 0, NULL, 0, NULL },
 	{ "SignHeaders", MK_CONF_LIST, NULL, 0, 0, NULL, 0, NULL },
@@ -209,6 +231,9 @@ conf_build(struct dkim_conf *c, char *err, size_t errlen)
 	const char *const *items;
 
 	c->socket = mk_conf_str(c->raw, "Socket");
+	(void)mk_milter_engine_parse(mk_conf_str(c->raw, "MilterEngine"), &c->engine);
+	c->sign_engine = strcasecmp(mk_conf_str(c->raw, "SignEngine"), "libopendkim") == 0 ?
+	    DKIM_SIGN_LIBOPENDKIM : DKIM_SIGN_NATIVE;
 	c->sign = strchr(mode, 's') != NULL;
 	c->verify = strchr(mode, 'v') != NULL;
 	(void)canon_parse(mk_conf_str(c->raw, "Canonicalization"), &c->hcanon, &c->bcanon);

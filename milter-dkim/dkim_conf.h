@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "lib/conf.h"
+#include "lib/milter.h"
 
 enum dkim_action {
 	DKIM_ACT_ACCEPT,
@@ -21,6 +22,11 @@ enum dkim_action {
 	DKIM_ACT_QUARANTINE,
 	DKIM_ACT_REJECT,
 	DKIM_ACT_TEMPFAIL,
+};
+
+enum dkim_sign_engine {
+	DKIM_SIGN_NATIVE,		/* lib/dkim_sign: keys parsed once */
+	DKIM_SIGN_LIBOPENDKIM,		/* dkim_sign(): the PEM key parsed per message */
 };
 
 enum dkim_canon {
@@ -32,8 +38,10 @@ struct dkim_conf {
 	struct mk_conf *raw;		/* owns the strings below */
 	const char *path;
 	const char *socket;
+	enum mk_milter_engine engine;	/* MilterEngine */
 	bool sign, verify;		/* Mode */
 	enum dkim_canon hcanon, bcanon;	/* Canonicalization */
+	enum dkim_sign_engine sign_engine; /* SignEngine */
 	const char *const *oversign;	/* OversignHeaders, NULL-terminated */
 	const char *const *signhdrs;	/* SignHeaders or NULL (library default) */
 	long ttl;			/* SignatureTTL, 0 = no x= */

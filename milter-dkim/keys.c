@@ -54,6 +54,7 @@ key_clear(struct dkim_key *key)
 		explicit_bzero(key->pem, key->pemlen);
 		free(key->pem);
 	}
+	EVP_PKEY_free(key->pkey);
 
 	memset(key, 0, sizeof(*key));
 }
@@ -139,6 +140,9 @@ dkim_key_load_file(struct dkim_key *key, char *err, size_t errlen)
 		snprintf(err, errlen, "key file %s: key type is neither RSA nor Ed25519", key->path);
 		goto out;
 	}
+	EVP_PKEY_free(key->pkey);	/* a reload of the same struct */
+	key->pkey = pkey;
+	pkey = NULL;
 	rc = 0;
 out:
 	EVP_PKEY_free(pkey);

@@ -26,6 +26,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <openssl/evp.h>
+
 #define DKIM_KEY_FILE_MAX 65536		/* bytes of a private key file */
 #define DKIM_TABLE_LINE_MAX 4096	/* bytes of a KeyTable/SigningTable line */
 #define DKIM_SIGN_REQS_MAX 8		/* signatures added to one message */
@@ -46,6 +48,7 @@ struct dkim_key {
 	size_t pemlen;
 	enum dkim_key_alg alg;
 	unsigned bits;
+	EVP_PKEY *pkey;		/* parsed once at load (native signing), freed with the key */
 };
 
 struct dkim_sign_req {
@@ -76,7 +79,8 @@ size_t dkim_keys_count(const struct dkim_keys *k);
 size_t dkim_keys_lookup(const struct dkim_keys *k, const char *local, const char *domain,
     bool multi, struct dkim_sign_req *out, size_t max);
 
-/* Read and check one key file (also used by dkim-keygen tests).
+/* Read and check one key file (also used by dkim-keygen tests): fills
+ * key->pem and key->pkey (the parsed key, released by dkim_keys_free).
  * 0 / -1 with err. */
 int dkim_key_load_file(struct dkim_key *key, char *err, size_t errlen);
 const char *dkim_key_alg_name(enum dkim_key_alg alg);	/* "rsa-sha256", "ed25519-sha256" */

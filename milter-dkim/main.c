@@ -1,6 +1,7 @@
 /*
  * milter-dkim/main.c: mailaka-dkim -- arguments, configuration, privilege
- * drop, reload thread, then libmilter's loop.
+ * drop, signal thread, then the milter loop (lib/milter.h; MilterEngine
+ * own or libmilter).
  *
  *   mailaka-dkim [-c FILE] [-f] [-n] [-V]
  *     -c FILE  configuration (opendkim.conf syntax; default MK_SYSCONFDIR/dkim.conf)
@@ -10,14 +11,15 @@
  *     -V       version
  *
  * Reload: SIGUSR1 (as OpenDKIM) re-reads the configuration and the keys; a
- * configuration that fails to load is logged and the old one kept.  Under
- * libmilter, SIGHUP and SIGTERM stop the milter (libmilter's own signal
- * thread handles them).
+ * configuration that fails to load is logged and the old one kept.
+ * Engine own: SIGHUP reloads too, SIGTERM and SIGINT stop (messages in
+ * flight finish, then exit 0).  Engine libmilter: SIGHUP, SIGTERM and
+ * SIGINT stop the milter (libmilter's own signal thread handles them).
  *
- * Why not SIGHUP: libmilter's signal thread sigwait()s on HUP, TERM and
- * INT with the set hard-coded and maps HUP to MILTER_STOP like TERM;
- * smfi_main() then returns MI_SUCCESS either way (the cause is not
- * exposed), the stop state is sticky and the listen socket closed, so
+ * Why not SIGHUP under libmilter: libmilter's signal thread sigwait()s on
+ * HUP, TERM and INT with the set hard-coded and maps HUP to MILTER_STOP
+ * like TERM; smfi_main() then returns MI_SUCCESS either way (the cause is
+ * not exposed), the stop state is sticky and the listen socket closed, so
  * smfi_main() cannot be re-entered.  A second thread sigwait()ing on HUP
  * competes with libmilter's: POSIX leaves the choice unspecified, and on
  * Linux a HUP arriving while that thread is busy (a reload in progress)
@@ -34,10 +36,9 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include <libmilter/mfapi.h>
-
 #include "lib/daemon.h"
 #include "lib/log.h"
+#include "lib/milter.h"
 #include "milter-dkim/dkim_conf.h"
 #include "milter-dkim/milter.h"
 #include "milter-dkim/session.h"
@@ -76,6 +77,26 @@ reload(void *arg, char *err, size_t errlen)
 }
 
 static void
+stop_milter(void *arg, int sig)
+{
+	(void)sig;
+	mk_milter_stop(arg);
+}
+
+/* Engine own: HUP and USR1 reload, TERM and INT stop; engine libmilter:
+ * USR1 reloads (libmilter's signal thread has HUP, TERM, INT). */
+static int
+signals_start(struct mk_milter *m, enum mk_milter_engine engine)
+{
+	static const int reload_own[] = { SIGHUP, SIGUSR1, 0 }, stop_own[] = { SIGTERM, SIGINT, 0 };
+	struct mk_signals s = { reload_own, stop_own, reload, stop_milter, m, conf_path };
+
+	if (engine == MK_MILTER_LIBMILTER)
+		return mk_reload_thread_start(SIGUSR1, reload, NULL, conf_path);
+	return mk_signal_thread_start(&s);
+}
+
+static void
 usage(void)
 {
 	fprintf(stderr, "usage: mailaka-dkim [-c FILE] [-f] [-n] [-V]\n");
@@ -86,6 +107,8 @@ int
 main(int argc, char **argv)
 {
 	struct mk_daemon_args args;
+	struct mk_milter_opts opts;
+	struct mk_milter *m;
 	struct dkim_runtime *rt;
 	const struct dkim_conf *c;
 	char err[1024], pidfile[1024] = "";
@@ -99,9 +122,9 @@ main(int argc, char **argv)
 		return 0;
 	}
 	conf_path = args.conf_path;
-	/* Every thread (libunbound's, the reload thread, libmilter's workers)
-	 * inherits this mask: SIGTERM/SIGHUP/SIGINT reach libmilter's sigwait
-	 * thread, SIGUSR1 the reload thread, never a default action. */
+	/* Every thread (libunbound's, the signal thread, the milter's)
+	 * inherits this mask: TERM/HUP/INT/USR1 reach the thread sigwait()ing
+	 * on them (libmilter's or ours), never a default action. */
 	mk_milter_signals_block();
 	mk_log_open("mailaka-dkim", args.foreground || args.check, LOG_MAIL);
 	if ((rt = load_runtime(err, sizeof(err))) == NULL)
@@ -114,12 +137,16 @@ main(int argc, char **argv)
 	}
 	if (mk_daemon_detach(args.foreground, err, sizeof(err)) == -1)
 		mk_fatal("%s", err);
+	if (c->engine == MK_MILTER_OWN)
+		signal(SIGPIPE, SIG_IGN);
 	dkim_runtime_set(rt);
+	memset(&opts, 0, sizeof(opts));
+	opts.socket = c->socket;
+	opts.engine = c->engine;
 	/* header fields up to Postfix's header_size_limit (100 KiB) fit in one packet */
-	(void)smfi_setmaxdatasize(DKIM_MILTER_DATA_MAX);
-	if (dkim_milter_register() == -1 || smfi_setconn((char *)c->socket) != MI_SUCCESS ||
-	    smfi_opensocket(1) != MI_SUCCESS)
-		mk_fatal("cannot listen on %s", c->socket);
+	opts.max_data = DKIM_MILTER_DATA_MAX;
+	if ((m = mk_milter_open(dkim_milter_desc(), &opts, err, sizeof(err))) == NULL)
+		mk_fatal("cannot listen on %s: %s", c->socket, err);
 	if (c->userid != NULL && mk_privdrop(c->userid, err, sizeof(err)) == -1)
 		mk_fatal("%s", err);
 	if (c->pidfile != NULL) {
@@ -127,13 +154,15 @@ main(int argc, char **argv)
 		if (mk_pidfile_write(pidfile, err, sizeof(err)) == -1)
 			mk_fatal("%s", err);
 	}
-	if (mk_reload_thread_start(SIGUSR1, reload, NULL, conf_path) == -1)
-		mk_fatal("cannot start the reload thread");
-	mk_log_notice(NULL, "listening on %s, mode %s%s", c->socket, c->sign ? "s" : "",
-	    c->verify ? "v" : "");
-	rc = smfi_main();
+	mk_log_notice(NULL, "listening on %s, mode %s%s, milter engine %s", c->socket,
+	    c->sign ? "s" : "", c->verify ? "v" : "", mk_milter_engine_name(c->engine));
+	/* c may go once the signal thread runs (a reload frees it) */
+	if (signals_start(m, c->engine) == -1)
+		mk_fatal("cannot start the signal thread");
+	rc = mk_milter_run(m);
 	mk_log_notice(NULL, "stopped");
 	if (pidfile[0] != '\0')
 		(void)mk_pidfile_remove(pidfile);
-	return rc == MI_SUCCESS ? 0 : 1;
+	m = mk_milter_free(m);
+	return rc == 0 ? 0 : 1;
 }

@@ -17,15 +17,14 @@
 
 /* "Name:value" with every bare LF of a folded value made CRLF (the MTA
  * hands folded header fields with LF line ends). */
-DKIM_STAT
-dkim_feed_header(DKIM *d, const struct dkim_conn *cc, const struct dkim_hdr *h)
+unsigned char *
+dkim_field_text(const struct dkim_conn *cc, const struct dkim_hdr *h, size_t *len)
 {
 	size_t nl = strlen(h->name), vl = strlen(h->value), i, o;
 	u_char *buf;
-	DKIM_STAT st;
 
 	if ((buf = malloc(nl + 2 * vl + 3)) == NULL)
-		return DKIM_STAT_NORESOURCE;
+		return NULL;
 	memcpy(buf, h->name, nl);
 	o = nl;
 	buf[o++] = ':';
@@ -36,7 +35,20 @@ dkim_feed_header(DKIM *d, const struct dkim_conn *cc, const struct dkim_hdr *h)
 			buf[o++] = '\r';
 		buf[o++] = (u_char)h->value[i];
 	}
-	st = dkim_header(d, buf, o);
+	*len = o;
+	return buf;
+}
+
+DKIM_STAT
+dkim_feed_header(DKIM *d, const struct dkim_conn *cc, const struct dkim_hdr *h)
+{
+	unsigned char *buf;
+	DKIM_STAT st;
+	size_t len;
+
+	if ((buf = dkim_field_text(cc, h, &len)) == NULL)
+		return DKIM_STAT_NORESOURCE;
+	st = dkim_header(d, buf, len);
 	free(buf);
 	return st;
 }
@@ -119,8 +131,8 @@ fail:
 	return -1;
 }
 
-sfsistat
-dkim_msg_start(SMFICTX *ctx, struct dkim_conn *cc, struct dkim_msg *m)
+enum mk_milter_status
+dkim_msg_start(struct mk_milter_ctx *ctx, struct dkim_conn *cc, struct dkim_msg *m)
 {
 	const struct dkim_conf *c = cc->rt->conf;
 	struct mk_from from;
@@ -143,47 +155,51 @@ dkim_msg_start(SMFICTX *ctx, struct dkim_conn *cc, struct dkim_msg *m)
 		mk_log_kv(MK_LOG_INFO, m->id, "action", "pass", "reason",
 		    m->skip_why ? m->skip_why : rc == 1 || !c->sign ? "not verified" : "no key",
 		    NULL);
-		return SMFIS_ACCEPT;
+		return MK_MS_ACCEPT;
 	}
 	for (i = 0; i < m->nsign; i++)
-		if (feed_all(cc, m, m->sign[i], false) == -1)
+		if (m->sign[i] != NULL && feed_all(cc, m, m->sign[i], false) == -1)
 			return dkim_milter_act(ctx, m, c->on_internal, "header processing failed");
+	if (dkim_sign_headers(cc, m) == -1)
+		return dkim_milter_act(ctx, m, c->on_internal, "header processing failed");
 	if (m->verify != NULL && feed_all(cc, m, m->verify, true) == -1)
 		return dkim_milter_act(ctx, m, c->on_internal, "header processing failed");
-	return SMFIS_CONTINUE;
+	return MK_MS_CONTINUE;
 }
 
-sfsistat
-dkim_msg_body(SMFICTX *ctx, struct dkim_conn *cc, struct dkim_msg *m, unsigned char *buf,
-    size_t len)
+enum mk_milter_status
+dkim_msg_body(struct mk_milter_ctx *ctx, struct dkim_conn *cc, struct dkim_msg *m,
+    unsigned char *buf, size_t len)
 {
 	DKIM_STAT st;
 	size_t i;
 
 	m->body_bytes += len;
 	for (i = 0; i < m->nsign; i++) {
-		st = dkim_body(m->sign[i], buf, len);
+		st = m->sign[i] != NULL ? dkim_body(m->sign[i], buf, len) : DKIM_STAT_OK;
 		if (st != DKIM_STAT_OK)
 			return dkim_milter_act(ctx, m, cc->rt->conf->on_internal, "body processing failed");
 	}
+	if (dkim_sign_body(m, buf, len) == -1)
+		return dkim_milter_act(ctx, m, cc->rt->conf->on_internal, "body processing failed");
 	if (m->verify != NULL) {
 		st = dkim_body(m->verify, buf, len);
 		if (st != DKIM_STAT_OK && st != DKIM_STAT_NOSIG)
 			return dkim_milter_act(ctx, m, cc->rt->conf->on_internal, "body processing failed");
 	}
-	return SMFIS_CONTINUE;
+	return MK_MS_CONTINUE;
 }
 
-sfsistat
-dkim_msg_eom(SMFICTX *ctx, struct dkim_conn *cc, struct dkim_msg *m)
+enum mk_milter_status
+dkim_msg_eom(struct mk_milter_ctx *ctx, struct dkim_conn *cc, struct dkim_msg *m)
 {
 	if (m->quarantine != NULL) {
-		smfi_quarantine(ctx, (char *)m->quarantine);
-		return SMFIS_ACCEPT;
+		mk_milter_quarantine(ctx, m->quarantine);
+		return MK_MS_ACCEPT;
 	}
 	if (m->nsign > 0)
 		return dkim_sign_finish(ctx, cc, m);
 	if (m->verify != NULL)
 		return dkim_verify_finish(ctx, cc, m);
-	return SMFIS_ACCEPT;
+	return MK_MS_ACCEPT;
 }

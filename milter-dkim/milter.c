@@ -1,5 +1,5 @@
 /*
- * milter-dkim/milter.c: libmilter callbacks.  Each callback checks its
+ * milter-dkim/milter.c: milter callbacks (lib/milter.h).  Each callback checks its
  * input, records what the later steps need and calls named steps in
  * sign.c / verify.c; the per-message context is freed from both abort
  * and close (and at the next MAIL FROM).
@@ -15,11 +15,10 @@
 #include <strings.h>
 #include <sys/socket.h>
 
-#include <libmilter/mfapi.h>
-
 #include "lib/addr.h"
 #include "lib/dns.h"
 #include "lib/log.h"
+#include "lib/milter.h"
 #include "milter-dkim/hosts.h"
 #include "milter-dkim/login_map.h"
 #include "milter-dkim/milter.h"
@@ -88,9 +87,11 @@ msg_free(struct dkim_msg *m)
 		free(h->value);
 		free(h);
 	}
-	for (i = 0; i < m->nsign; i++)
+	for (i = 0; i < m->nsign; i++) {
 		if (m->sign[i] != NULL)
 			dkim_free(m->sign[i]);
+		mk_dkim_signer_free(m->native[i]);
+	}
 	if (m->verify != NULL)
 		dkim_free(m->verify);
 	free(m);
@@ -98,17 +99,17 @@ msg_free(struct dkim_msg *m)
 }
 
 static struct dkim_conn *
-conn_of(SMFICTX *ctx)
+conn_of(struct mk_milter_ctx *ctx)
 {
-	return smfi_getpriv(ctx);
+	return mk_milter_getpriv(ctx);
 }
 
 /* The connection context, created at the first callback (negotiate, or
  * connect with an MTA that does not negotiate). */
 static struct dkim_conn *
-conn_ensure(SMFICTX *ctx)
+conn_ensure(struct mk_milter_ctx *ctx)
 {
-	struct dkim_conn *cc = smfi_getpriv(ctx);
+	struct dkim_conn *cc = mk_milter_getpriv(ctx);
 
 	if (cc != NULL)
 		return cc;
@@ -118,63 +119,64 @@ conn_ensure(SMFICTX *ctx)
 		free(cc);
 		return NULL;
 	}
-	smfi_setpriv(ctx, cc);
+	mk_milter_setpriv(ctx, cc);
 	return cc;
 }
 
 /* Reply for an action taken on a message; logs it. */
-sfsistat
-dkim_milter_act(SMFICTX *ctx, struct dkim_msg *m, enum dkim_action a, const char *why)
+enum mk_milter_status
+dkim_milter_act(struct mk_milter_ctx *ctx, struct dkim_msg *m, enum dkim_action a,
+    const char *why)
 {
 	mk_log_kv(MK_LOG_NOTICE, m ? m->id : NULL, "action", dkim_action_name(a),
 	    "reason", why, NULL);
 	switch (a) {
 	case DKIM_ACT_ACCEPT:
-		return SMFIS_ACCEPT;
+		return MK_MS_ACCEPT;
 	case DKIM_ACT_DISCARD:
-		return SMFIS_DISCARD;
+		return MK_MS_DISCARD;
 	case DKIM_ACT_QUARANTINE:
 		/* libmilter allows quarantine only at end of message */
 		if (m != NULL && !m->in_eom) {
 			m->quarantine = why;
-			return SMFIS_CONTINUE;
+			return MK_MS_CONTINUE;
 		}
-		smfi_quarantine(ctx, (char *)why);
-		return SMFIS_ACCEPT;
+		mk_milter_quarantine(ctx, why);
+		return MK_MS_ACCEPT;
 	case DKIM_ACT_REJECT:
-		smfi_setreply(ctx, "550", "5.7.1", (char *)why);
-		return SMFIS_REJECT;
+		mk_milter_setreply(ctx, "550", "5.7.1", why);
+		return MK_MS_REJECT;
 	case DKIM_ACT_TEMPFAIL:
 	default:
-		smfi_setreply(ctx, "451", "4.7.5", (char *)why);
-		return SMFIS_TEMPFAIL;
+		mk_milter_setreply(ctx, "451", "4.7.5", why);
+		return MK_MS_TEMPFAIL;
 	}
 }
 
 /* ---- callbacks ---------------------------------------------------------- */
 
-static sfsistat
-mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+static enum mk_milter_status
+mlfi_negotiate(struct mk_milter_ctx *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
     unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
     unsigned long *pf3)
 {
-	unsigned long want0 = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE;
-	unsigned long skip = SMFIP_NOHELO | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+	unsigned long want0 = MK_MA_ADDHDRS | MK_MA_CHGHDRS | MK_MA_QUARANTINE;
+	unsigned long skip = MK_MP_NOHELO | MK_MP_NORCPT | MK_MP_NOUNKNOWN | MK_MP_NODATA;
 
 	struct dkim_conn *cc;
 
 	(void)f2;
 	(void)f3;
-	if ((f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS)) != (SMFIF_ADDHDRS | SMFIF_CHGHDRS))
-		return SMFIS_REJECT;
+	if ((f0 & (MK_MA_ADDHDRS | MK_MA_CHGHDRS)) != (MK_MA_ADDHDRS | MK_MA_CHGHDRS))
+		return MK_MS_REJECT;
 	if ((cc = conn_ensure(ctx)) == NULL)
-		return SMFIS_TEMPFAIL;
-	cc->leadspc = (f1 & SMFIP_HDR_LEADSPC) != 0;
+		return MK_MS_TEMPFAIL;
+	cc->leadspc = (f1 & MK_MP_HDR_LEADSPC) != 0;
 	*pf0 = want0 & f0;
-	*pf1 = (skip | SMFIP_HDR_LEADSPC) & f1;
+	*pf1 = (skip | MK_MP_HDR_LEADSPC) & f1;
 	*pf2 = 0;
 	*pf3 = 0;
-	return SMFIS_CONTINUE;
+	return MK_MS_CONTINUE;
 }
 
 static void
@@ -191,47 +193,47 @@ addr_string(const struct sockaddr *sa, char *out, size_t outsz)
 		    out, (socklen_t)outsz);
 }
 
-static sfsistat
-mlfi_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
+static enum mk_milter_status
+mlfi_connect(struct mk_milter_ctx *ctx, char *host, const struct sockaddr *sa)
 {
 	struct dkim_conn *cc;
 
 	if ((cc = conn_ensure(ctx)) == NULL)
-		return SMFIS_TEMPFAIL;
+		return MK_MS_TEMPFAIL;
 	addr_string(sa, cc->ip, sizeof(cc->ip));
 	snprintf(cc->host, sizeof(cc->host), "%s", host ? host : "");
 	/* a client without an IP address (local submission, sendmail -bs) is internal */
 	cc->internal = cc->ip[0] == '\0' ||
 	    dkim_hosts_match(cc->rt->conf->internal, cc->ip, cc->host[0] ? cc->host : NULL);
-	return SMFIS_CONTINUE;
+	return MK_MS_CONTINUE;
 }
 
-static sfsistat
-mlfi_envfrom(SMFICTX *ctx, char **argv)
+static enum mk_milter_status
+mlfi_envfrom(struct mk_milter_ctx *ctx, char **argv)
 {
 	struct dkim_conn *cc = conn_of(ctx);
 	const char *auth, *qid;
 
 	(void)argv;
 	if (cc == NULL)
-		return SMFIS_TEMPFAIL;
+		return MK_MS_TEMPFAIL;
 	cc->msg = msg_free(cc->msg);
 	if ((cc->msg = calloc(1, sizeof(*cc->msg))) == NULL)
-		return SMFIS_TEMPFAIL;
+		return MK_MS_TEMPFAIL;
 	cc->msg->rt = cc->rt;
-	if ((auth = smfi_getsymval(ctx, "{auth_authen}")) != NULL)
+	if ((auth = mk_milter_getsymval(ctx, "{auth_authen}")) != NULL)
 		snprintf(cc->msg->login, sizeof(cc->msg->login), "%s", auth);
 	pthread_mutex_lock(&runtime_lock);
 	msg_counter++;
 	snprintf(cc->msg->id, sizeof(cc->msg->id), "m%llx", msg_counter);
 	pthread_mutex_unlock(&runtime_lock);
-	if ((qid = smfi_getsymval(ctx, "i")) != NULL && qid[0] != '\0')
+	if ((qid = mk_milter_getsymval(ctx, "i")) != NULL && qid[0] != '\0')
 		snprintf(cc->msg->id, sizeof(cc->msg->id), "%s", qid);
-	return SMFIS_CONTINUE;
+	return MK_MS_CONTINUE;
 }
 
-static sfsistat
-mlfi_header(SMFICTX *ctx, char *name, char *value)
+static enum mk_milter_status
+mlfi_header(struct mk_milter_ctx *ctx, char *name, char *value)
 {
 	struct dkim_conn *cc = conn_of(ctx);
 	struct dkim_msg *m;
@@ -239,11 +241,11 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 	size_t n;
 
 	if (cc == NULL || (m = cc->msg) == NULL)
-		return SMFIS_TEMPFAIL;
+		return MK_MS_TEMPFAIL;
 	n = strlen(name) + strlen(value) + 2;
 	if (m->nhdrs >= DKIM_HDR_COUNT_MAX || m->hdr_bytes + n > DKIM_HDR_BYTES_MAX) {
 		m->hdr_overflow = true;
-		return SMFIS_CONTINUE;
+		return MK_MS_CONTINUE;
 	}
 	if ((h = calloc(1, sizeof(*h))) == NULL || (h->name = strdup(name)) == NULL ||
 	    (h->value = strdup(value)) == NULL) {
@@ -251,7 +253,7 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 			free(h->name);
 			free(h);
 		}
-		return SMFIS_TEMPFAIL;
+		return MK_MS_TEMPFAIL;
 	}
 	if (m->hdr_tail != NULL)
 		m->hdr_tail->next = h;
@@ -262,42 +264,42 @@ mlfi_header(SMFICTX *ctx, char *name, char *value)
 	m->hdr_bytes += n;
 	if (strcasecmp(name, "From") == 0)
 		m->nfrom++;
-	return SMFIS_CONTINUE;
+	return MK_MS_CONTINUE;
 }
 
-static sfsistat
-mlfi_eoh(SMFICTX *ctx)
+static enum mk_milter_status
+mlfi_eoh(struct mk_milter_ctx *ctx)
 {
 	struct dkim_conn *cc = conn_of(ctx);
 	const char *qid;
 
 	if (cc == NULL || cc->msg == NULL)
-		return SMFIS_TEMPFAIL;
-	if ((qid = smfi_getsymval(ctx, "i")) != NULL && qid[0] != '\0')
+		return MK_MS_TEMPFAIL;
+	if ((qid = mk_milter_getsymval(ctx, "i")) != NULL && qid[0] != '\0')
 		snprintf(cc->msg->id, sizeof(cc->msg->id), "%s", qid);
 	return dkim_msg_start(ctx, cc, cc->msg);
 }
 
-static sfsistat
-mlfi_body(SMFICTX *ctx, unsigned char *buf, size_t len)
+static enum mk_milter_status
+mlfi_body(struct mk_milter_ctx *ctx, unsigned char *buf, size_t len)
 {
 	struct dkim_conn *cc = conn_of(ctx);
 
 	if (cc == NULL || cc->msg == NULL)
-		return SMFIS_TEMPFAIL;
+		return MK_MS_TEMPFAIL;
 	return dkim_msg_body(ctx, cc, cc->msg, buf, len);
 }
 
-static sfsistat
-mlfi_eom(SMFICTX *ctx)
+static enum mk_milter_status
+mlfi_eom(struct mk_milter_ctx *ctx)
 {
 	struct dkim_conn *cc = conn_of(ctx);
 	const char *qid;
-	sfsistat rc;
+	enum mk_milter_status rc;
 
 	if (cc == NULL || cc->msg == NULL)
-		return SMFIS_TEMPFAIL;
-	if ((qid = smfi_getsymval(ctx, "i")) != NULL && qid[0] != '\0')
+		return MK_MS_TEMPFAIL;
+	if ((qid = mk_milter_getsymval(ctx, "i")) != NULL && qid[0] != '\0')
 		snprintf(cc->msg->id, sizeof(cc->msg->id), "%s", qid);
 	cc->msg->in_eom = true;
 	rc = dkim_msg_eom(ctx, cc, cc->msg);
@@ -305,47 +307,50 @@ mlfi_eom(SMFICTX *ctx)
 	return rc;
 }
 
-static sfsistat
-mlfi_abort(SMFICTX *ctx)
+static enum mk_milter_status
+mlfi_abort(struct mk_milter_ctx *ctx)
 {
 	struct dkim_conn *cc = conn_of(ctx);
 
 	if (cc != NULL)
 		cc->msg = msg_free(cc->msg);
-	return SMFIS_CONTINUE;
+	return MK_MS_CONTINUE;
 }
 
-static sfsistat
-mlfi_close(SMFICTX *ctx)
+static enum mk_milter_status
+mlfi_close(struct mk_milter_ctx *ctx)
 {
 	struct dkim_conn *cc = conn_of(ctx);
 
 	if (cc == NULL)
-		return SMFIS_CONTINUE;
+		return MK_MS_CONTINUE;
 	cc->msg = msg_free(cc->msg);
 	dkim_runtime_put(cc->rt);
 	free(cc);
-	smfi_setpriv(ctx, NULL);
-	return SMFIS_CONTINUE;
+	mk_milter_setpriv(ctx, NULL);
+	return MK_MS_CONTINUE;
 }
 
-static struct smfiDesc dkim_filter = {
-	.xxfi_name = "mailaka-dkim",
-	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
-	.xxfi_connect = mlfi_connect,
-	.xxfi_envfrom = mlfi_envfrom,
-	.xxfi_header = mlfi_header,
-	.xxfi_eoh = mlfi_eoh,
-	.xxfi_body = mlfi_body,
-	.xxfi_eom = mlfi_eom,
-	.xxfi_abort = mlfi_abort,
-	.xxfi_close = mlfi_close,
-	.xxfi_negotiate = mlfi_negotiate,
+/* Key lookups run at end of header (libopendkim's dkim_eoh processes the
+ * signatures: DNS), signing and verifying at end of message (RSA, DNS on a
+ * retry): those may block. */
+static const struct mk_milter_desc dkim_filter = {
+	.name = "mailaka-dkim",
+	.actions = MK_MA_ADDHDRS | MK_MA_CHGHDRS | MK_MA_QUARANTINE,
+	.offload = MK_MSTAGE_EOH | MK_MSTAGE_EOM,
+	.negotiate = mlfi_negotiate,
+	.connect = mlfi_connect,
+	.envfrom = mlfi_envfrom,
+	.header = mlfi_header,
+	.eoh = mlfi_eoh,
+	.body = mlfi_body,
+	.eom = mlfi_eom,
+	.abort = mlfi_abort,
+	.close = mlfi_close,
 };
 
-int
-dkim_milter_register(void)
+const struct mk_milter_desc *
+dkim_milter_desc(void)
 {
-	return smfi_register(dkim_filter) == MI_SUCCESS ? 0 : -1;
+	return &dkim_filter;
 }

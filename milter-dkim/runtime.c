@@ -23,6 +23,36 @@ lib_opt(DKIM_LIB *lib, dkim_opts_t opt, void *val, size_t len, const char *name,
 	return -1;
 }
 
+/* SignHeaders (OpenDKIM's default list when unset) + OversignHeaders: an
+ * oversigned name must be signed too, or its h= entry selects a field the
+ * signer did not hash.  Both engines sign these fields. */
+static int
+signlist_build(struct dkim_runtime *rt, char *err, size_t errlen)
+{
+	const struct dkim_conf *c = rt->conf;
+	const char *const *lists[2] = { c->signhdrs != NULL ? c->signhdrs :
+		mk_dkim_default_signhdrs, c->oversign };
+	const char *const *l;
+	char why[256];
+	size_t n = 1, i;
+
+	for (i = 0; i < 2; i++)
+		for (l = lists[i]; l != NULL && *l != NULL; l++)
+			n++;
+	if ((rt->signlist = calloc(n, sizeof(*rt->signlist))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (n = 0, i = 0; i < 2; i++)
+		for (l = lists[i]; l != NULL && *l != NULL; l++)
+			rt->signlist[n++] = *l;
+	if (mk_dkim_sign_check_names(rt->signlist, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s: SignHeaders/OversignHeaders: %s", c->path, why);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 lib_setup(struct dkim_runtime *rt, char *err, size_t errlen)
 {
@@ -42,12 +72,14 @@ lib_setup(struct dkim_runtime *rt, char *err, size_t errlen)
 	    lib_opt(rt->lib, DKIM_OPTS_MINKEYBITS, &minbits, sizeof(minbits), "MinimumKeyBits", err,
 	    errlen) == -1)
 		return -1;
-	if (c->signhdrs != NULL && lib_opt(rt->lib, DKIM_OPTS_SIGNHDRS, (void *)c->signhdrs,
-	    sizeof(c->signhdrs), "SignHeaders", err, errlen) == -1)
+	if (signlist_build(rt, err, errlen) == -1 ||
+	    lib_opt(rt->lib, DKIM_OPTS_SIGNHDRS, (void *)rt->signlist, sizeof(rt->signlist),
+	    "SignHeaders", err, errlen) == -1)
 		return -1;
 	/* tests pin the clock (signature t=/x= checks) */
 	if ((ft = getenv("MAILAKA_FIXED_TIME")) != NULL && ft[0] != '\0') {
 		fixed = strtoull(ft, NULL, 10);
+		rt->fixed_time = (time_t)fixed;
 		mk_log_warn(NULL, "MAILAKA_FIXED_TIME=%llu: the clock is pinned (tests only)",
 		    (unsigned long long)fixed);
 		if (lib_opt(rt->lib, DKIM_OPTS_FIXEDTIME, &fixed, sizeof(fixed), "fixed time", err,
@@ -96,6 +128,7 @@ dkim_runtime_free(struct dkim_runtime *rt)
 	if (rt->lib != NULL)
 		dkim_close(rt->lib);
 	mk_dns_free(rt->dns);
+	free(rt->signlist);
 	dkim_conf_free(rt->conf);
 	free(rt);
 }

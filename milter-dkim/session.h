@@ -9,7 +9,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <time.h>
+
 #include <opendkim/dkim.h>
+
+#include "lib/dkim_sign.h"
 
 #include "milter-dkim/dkim_conf.h"
 #include "milter-dkim/keys.h"
@@ -25,6 +29,8 @@
 struct dkim_runtime {
 	struct dkim_conf *conf;
 	DKIM_LIB *lib;
+	const char **signlist;		/* SignHeaders (or OpenDKIM's default) + OversignHeaders */
+	time_t fixed_time;		/* MAILAKA_FIXED_TIME (tests), 0 = the clock */
 	struct mk_dns *dns;
 	unsigned refs;			/* under runtime_lock in milter.c */
 };
@@ -50,7 +56,8 @@ struct dkim_msg {
 	size_t nhdrs, hdr_bytes;
 	bool hdr_overflow;
 	unsigned nfrom;			/* From header fields seen */
-	DKIM *sign[DKIM_SIGN_REQS_MAX];
+	DKIM *sign[DKIM_SIGN_REQS_MAX];	/* SignEngine libopendkim */
+	struct mk_dkim_signer *native[DKIM_SIGN_REQS_MAX]; /* SignEngine native */
 	struct dkim_sign_req req[DKIM_SIGN_REQS_MAX];
 	size_t nsign;
 	DKIM *verify;
@@ -68,7 +75,7 @@ struct dkim_conn {
 	char ip[64];
 	char host[256];
 	bool internal;
-	bool leadspc;			/* SMFIP_HDR_LEADSPC negotiated */
+	bool leadspc;			/* MK_MP_HDR_LEADSPC negotiated */
 	struct dkim_msg *msg;
 };
 
@@ -80,8 +87,14 @@ struct dkim_runtime *dkim_runtime_get(void);
 void dkim_runtime_put(struct dkim_runtime *rt);
 void dkim_runtime_set(struct dkim_runtime *rt);
 
+/* One header field as signers take it: "Name:value" with CRLF line ends
+ * (malloc'ed, *len bytes), or NULL. */
+unsigned char *dkim_field_text(const struct dkim_conn *cc, const struct dkim_hdr *h, size_t *len);
 /* Feed one header field to a libopendkim handle ("Name:value"). */
 DKIM_STAT dkim_feed_header(DKIM *d, const struct dkim_conn *cc, const struct dkim_hdr *h);
+/* sign.c: the header fields / a body chunk to every native signer. 0 / -1. */
+int dkim_sign_headers(const struct dkim_conn *cc, struct dkim_msg *m);
+int dkim_sign_body(struct dkim_msg *m, const unsigned char *buf, size_t len);
 
 /* sign.c: one signing handle per key for the From address. 0, or -1 with why. */
 int dkim_sign_start(struct dkim_conn *cc, struct dkim_msg *m, const char *from_local,

@@ -1,13 +1,16 @@
 /*
- * milter-dkim/sign.c: signing -- one libopendkim signing handle per key
- * chosen for the From address; at end of message each signature header is
- * added above the first header field.
+ * milter-dkim/sign.c: signing -- one signer per key chosen for the From
+ * address (SignEngine native: lib/dkim_sign with the key parsed at load;
+ * libopendkim: a dkim_sign() handle); at end of message each signature
+ * header is added above the first header field.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "lib/log.h"
 #include "milter-dkim/milter.h"
@@ -17,6 +20,68 @@ static dkim_canon_t
 canon(enum dkim_canon c)
 {
 	return c == DKIM_C_RELAXED ? DKIM_CANON_RELAXED : DKIM_CANON_SIMPLE;
+}
+
+static bool
+msg_has_field(const struct dkim_msg *m, const char *name)
+{
+	const struct dkim_hdr *h;
+
+	for (h = m->hdrs; h != NULL; h = h->next)
+		if (strcasecmp(h->name, name) == 0)
+			return true;
+	return false;
+}
+
+/* The oversign list for this message: the configured one, less Date and
+ * Message-ID when the message lacks them.  An MTA adds those two after its
+ * milters when they are missing (Sendmail does; Postfix adds them before),
+ * and a signature over their absence would then fail.  Every other name is
+ * oversigned whether present or not (OpenDKIM's semantics). */
+static void
+oversign_for(const struct dkim_conf *c, const struct dkim_msg *m, const char **out,
+    size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; c->oversign != NULL && c->oversign[i] != NULL && n + 1 < max; i++) {
+		if ((strcasecmp(c->oversign[i], "Date") == 0 ||
+		    strcasecmp(c->oversign[i], "Message-ID") == 0) &&
+		    !msg_has_field(m, c->oversign[i]))
+			continue;
+		out[n++] = c->oversign[i];
+	}
+	out[n] = NULL;
+}
+
+/* A native signer for request i. 0 / -1 (logged). */
+static int
+native_start(struct dkim_conn *cc, struct dkim_msg *m, size_t i)
+{
+	const struct dkim_runtime *rt = cc->rt;
+	const struct dkim_conf *c = rt->conf;
+	const struct dkim_key *key = m->req[i].key;
+	struct mk_dkim_sign_params p = { 0 };
+	const char *oversign[MK_DKIM_SIGN_NAMES_MAX + 1];
+	char err[256];
+
+	p.key = key->pkey;
+	p.alg = key->alg == DKIM_KEY_ED25519 ? MK_DKIM_ED25519_SHA256 : MK_DKIM_RSA_SHA256;
+	p.hcanon = c->hcanon == DKIM_C_RELAXED ? MK_DKIM_RELAXED : MK_DKIM_SIMPLE;
+	p.bcanon = c->bcanon == DKIM_C_RELAXED ? MK_DKIM_RELAXED : MK_DKIM_SIMPLE;
+	p.domain = m->req[i].domain;
+	p.selector = key->selector;
+	p.signhdrs = rt->signlist;
+	oversign_for(c, m, oversign, sizeof(oversign) / sizeof(oversign[0]));
+	p.oversign = oversign;
+	p.now = rt->fixed_time != 0 ? rt->fixed_time : time(NULL);
+	p.ttl = c->ttl;
+	p.lf_folds = true;		/* the MTA makes LF + TAB CRLF + TAB */
+	if ((m->native[i] = mk_dkim_signer_new(&p, err, sizeof(err))) != NULL)
+		return 0;
+	mk_log_kv(MK_LOG_ERR, m->id, "d", m->req[i].domain, "s", key->selector, "error", err,
+	    NULL);
+	return -1;
 }
 
 int
@@ -36,6 +101,14 @@ dkim_sign_start(struct dkim_conn *cc, struct dkim_msg *m, const char *from_local
 	}
 	for (i = 0; i < n; i++) {
 		key = m->req[i].key;
+		if (c->sign_engine == DKIM_SIGN_NATIVE) {
+			if (native_start(cc, m, i) == -1) {
+				*why = "cannot start signing";
+				return -1;
+			}
+			m->nsign = i + 1;
+			continue;
+		}
 		m->sign[i] = dkim_sign(cc->rt->lib, (const u_char *)m->id, NULL, key->pem,
 		    (const u_char *)key->selector, (const u_char *)m->req[i].domain,
 		    canon(c->hcanon), canon(c->bcanon),
@@ -57,9 +130,86 @@ dkim_sign_start(struct dkim_conn *cc, struct dkim_msg *m, const char *from_local
 	return 0;
 }
 
+int
+dkim_sign_headers(const struct dkim_conn *cc, struct dkim_msg *m)
+{
+	const struct dkim_hdr *h;
+	unsigned char *f;
+	size_t i, len;
+	int rc = 0;
+
+	for (h = m->hdrs; h != NULL && rc == 0; h = h->next) {
+		if ((f = dkim_field_text(cc, h, &len)) == NULL)
+			return -1;
+		for (i = 0; i < m->nsign && rc == 0; i++)
+			if (m->native[i] != NULL &&
+			    mk_dkim_signer_header(m->native[i], (const char *)f, len) == -1) {
+				mk_log_kv(MK_LOG_WARN, m->id, "error", "header processing", "detail",
+				    mk_dkim_signer_error(m->native[i]), NULL);
+				rc = -1;
+			}
+		free(f);
+	}
+	return rc;
+}
+
+int
+dkim_sign_body(struct dkim_msg *m, const unsigned char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < m->nsign; i++)
+		if (m->native[i] != NULL && mk_dkim_signer_body(m->native[i], buf, len) == -1)
+			return -1;
+	return 0;
+}
+
+/* Insert one DKIM-Signature field with value v (LF + TAB folds). 0 / -1. */
+static int
+insert_signature(struct mk_milter_ctx *ctx, const struct dkim_conn *cc, const char *v)
+{
+	char *val;
+	int rc;
+
+	if (!cc->leadspc)
+		return mk_milter_insheader(ctx, 1, "DKIM-Signature", v) == 0 ? 0 : -1;
+	if (asprintf(&val, " %s", v) < 0)
+		return -1;
+	rc = mk_milter_insheader(ctx, 1, "DKIM-Signature", val) == 0 ? 0 : -1;
+	free(val);
+	return rc;
+}
+
+/* Native signer i: sign and insert. 0 / -1 (*act, *why set; logged). */
+static int
+native_finish(struct mk_milter_ctx *ctx, const struct dkim_conn *cc, struct dkim_msg *m,
+    size_t i, enum dkim_action *act, const char **why)
+{
+	const struct dkim_conf *c = cc->rt->conf;
+	char *v = NULL;
+	int rc;
+
+	if (mk_dkim_signer_finish(m->native[i], &v) == -1) {
+		mk_log_kv(MK_LOG_ERR, m->id, "d", m->req[i].domain, "s", m->req[i].key->selector,
+		    "error", mk_dkim_signer_error(m->native[i]), NULL);
+		*act = c->on_sigerror;
+		*why = "signing failed";
+		return -1;
+	}
+	rc = insert_signature(ctx, cc, v);
+	free(v);
+	if (rc == -1) {
+		mk_log_kv(MK_LOG_ERR, m->id, "d", m->req[i].domain, "error",
+		    "cannot add the signature header", NULL);
+		*act = c->on_internal;
+		*why = "cannot add the signature";
+	}
+	return rc;
+}
+
 /* Add one signature header field. 0 / -1. */
 static int
-add_signature(SMFICTX *ctx, struct dkim_conn *cc, DKIM *d)
+add_signature(struct mk_milter_ctx *ctx, struct dkim_conn *cc, DKIM *d)
 {
 	u_char *hdr = NULL;
 	size_t len = 0, i, o = 0;
@@ -76,7 +226,7 @@ add_signature(SMFICTX *ctx, struct dkim_conn *cc, DKIM *d)
 		if (hdr[i] != '\r')
 			val[o++] = (char)hdr[i];
 	val[o] = '\0';
-	i = smfi_insheader(ctx, 1, "DKIM-Signature", val) == MI_SUCCESS;
+	i = mk_milter_insheader(ctx, 1, "DKIM-Signature", val) == 0;
 	free(val);
 	return i ? 0 : -1;
 }
@@ -99,14 +249,21 @@ log_signed(const struct dkim_msg *m)
 	    m->login[0] ? m->login : "-", NULL);
 }
 
-sfsistat
-dkim_sign_finish(SMFICTX *ctx, struct dkim_conn *cc, struct dkim_msg *m)
+enum mk_milter_status
+dkim_sign_finish(struct mk_milter_ctx *ctx, struct dkim_conn *cc, struct dkim_msg *m)
 {
 	const struct dkim_conf *c = cc->rt->conf;
+	enum dkim_action act;
+	const char *why;
 	DKIM_STAT st;
 	size_t i;
 
 	for (i = 0; i < m->nsign; i++) {
+		if (m->native[i] != NULL) {
+			if (native_finish(ctx, cc, m, i, &act, &why) == -1)
+				return dkim_milter_act(ctx, m, act, why);
+			continue;
+		}
 		st = dkim_eom(m->sign[i], NULL);
 		if (st != DKIM_STAT_OK) {
 			mk_log_kv(MK_LOG_ERR, m->id, "d", m->req[i].domain, "s",
@@ -121,5 +278,5 @@ dkim_sign_finish(SMFICTX *ctx, struct dkim_conn *cc, struct dkim_msg *m)
 		}
 	}
 	log_signed(m);
-	return SMFIS_ACCEPT;
+	return MK_MS_ACCEPT;
 }

@@ -265,7 +265,7 @@ eval_header(const struct dkim_msg *m, const char *value, DKIM_SIGINFO **sigs, in
 
 /* Remove Authentication-Results fields that claim our authserv-id. */
 static void
-remove_forged(SMFICTX *ctx, const struct dkim_msg *m, const char *authserv_id)
+remove_forged(struct mk_milter_ctx *ctx, const struct dkim_msg *m, const char *authserv_id)
 {
 	const struct dkim_hdr *h;
 	char id[MK_AUTHRES_ID_MAX + 1];
@@ -277,7 +277,7 @@ remove_forged(SMFICTX *ctx, const struct dkim_msg *m, const char *authserv_id)
 		idx++;
 		if (mk_authres_parse_id(h->value, strlen(h->value), id, sizeof(id)) == 0 &&
 		    strcasecmp(id, authserv_id) == 0) {
-			if (smfi_chgheader(ctx, "Authentication-Results", idx, NULL) == MI_SUCCESS)
+			if (mk_milter_chgheader(ctx, "Authentication-Results", idx, NULL) == 0)
 				mk_log_kv(MK_LOG_NOTICE, m->id, "removed",
 				    "Authentication-Results with our authserv-id", NULL);
 		}
@@ -353,8 +353,8 @@ eval_all(const struct dkim_msg *m, struct dkim_sigres *r, size_t max)
 	return n;
 }
 
-sfsistat
-dkim_verify_finish(SMFICTX *ctx, struct dkim_conn *cc, struct dkim_msg *m)
+enum mk_milter_status
+dkim_verify_finish(struct mk_milter_ctx *ctx, struct dkim_conn *cc, struct dkim_msg *m)
 {
 	const struct dkim_conf *c = cc->rt->conf;
 	struct dkim_sigres *r = NULL;
@@ -363,7 +363,7 @@ dkim_verify_finish(SMFICTX *ctx, struct dkim_conn *cc, struct dkim_msg *m)
 	const char *why = NULL;
 	char *val = NULL;
 	size_t n;
-	sfsistat rc;
+	enum mk_milter_status rc;
 
 	(void)dkim_eom(m->verify, NULL);	/* per-signature state is read below */
 	r = calloc(DKIM_VERIFY_SIGS_MAX, sizeof(*r));
@@ -385,10 +385,10 @@ dkim_verify_finish(SMFICTX *ctx, struct dkim_conn *cc, struct dkim_msg *m)
 		val[0] = cc->leadspc ? ' ' : '\0';
 		if (mk_authres_init(ar, c->authserv_id) == -1 || dkim_sigres_authres(r, n, ar) == -1 ||
 		    mk_authres_format(ar, val + cc->leadspc, MK_AUTHRES_HEADER_MAX - 1) == -1 ||
-		    smfi_insheader(ctx, 1, "Authentication-Results", val) != MI_SUCCESS)
+		    mk_milter_insheader(ctx, 1, "Authentication-Results", val) != 0)
 			mk_log_kv(MK_LOG_ERR, m->id, "error", "cannot add Authentication-Results", NULL);
 	}
-	rc = a == DKIM_ACT_QUARANTINE ? dkim_milter_act(ctx, m, a, why) : SMFIS_ACCEPT;
+	rc = a == DKIM_ACT_QUARANTINE ? dkim_milter_act(ctx, m, a, why) : MK_MS_ACCEPT;
 out:
 	free(val);
 	free(ar);

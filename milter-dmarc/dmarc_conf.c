@@ -30,9 +30,29 @@ v_spec(const char *v, char *err, size_t errlen)
 	return -1;
 }
 
+static int
+v_rate(const char *v, char *err, size_t errlen)
+{
+	struct mk_rate r;
+
+	return mk_rate_parse(v, &r, err, errlen);
+}
+
+static int
+v_engine(const char *v, char *err, size_t errlen)
+{
+	enum mk_milter_engine e;
+
+	if (mk_milter_engine_parse(v, &e) == 0)
+		return 0;
+	snprintf(err, errlen, "must be own or libmilter");
+	return -1;
+}
+
 #define IGN MK_CONF_F_IGNORED
 static const struct mk_conf_key dmarc_conf_table[] = {
 	{ "Socket", MK_CONF_STR, "local:/run/mailaka/dmarc.sock", 0, 0, NULL, 0, NULL },
+	{ "MilterEngine", MK_CONF_STR, "libmilter", 0, 0, v_engine, 0, NULL },
 	{ "AuthservID", MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL },
 	{ "TrustedAuthservIDs", MK_CONF_LIST, NULL, 0, 0, NULL, MK_CONF_F_APPEND, NULL },
 	{ "RejectFailures", MK_CONF_BOOL, "no", 0, 0, NULL, 0, NULL },
@@ -46,6 +66,9 @@ static const struct mk_conf_key dmarc_conf_table[] = {
 	{ "FailureReports", MK_CONF_BOOL, "no", 0, 0, NULL, 0, NULL },
 	{ "FailureReportsRelay", MK_CONF_STR, "127.0.0.1:25", 0, 0, NULL, 0, NULL },
 	{ "FailureReportsSentBy", MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL },
+	{ "FailureReportsRateLimit", MK_CONF_STR, "10/1h", 0, 0, v_rate, 0, NULL },
+	{ "FailureReportsDomainRateLimit", MK_CONF_STR, "20/1h", 0, 0, v_rate, 0, NULL },
+	{ "FailureReportsGlobalRateLimit", MK_CONF_STR, "100/1h", 0, 0, v_rate, 0, NULL },
 	{ "Resolver", MK_CONF_STR, "system", 0, 0, v_resolver, 0, "Nameservers" },
 	{ "DNSTimeout", MK_CONF_DURATION, "5", 1, 300, NULL, 0, NULL },
 	{ "DMARCSpec", MK_CONF_STR, "9989", 0, 0, v_spec, 0, NULL },
@@ -117,6 +140,7 @@ dmarc_conf_load(const char *path, char *err, size_t errlen)
 	if ((c->raw = mk_conf_load(path, dmarc_conf_table, warn_cb, NULL, err, errlen)) == NULL)
 		return dmarc_conf_free(c);
 	c->socket = mk_conf_str(c->raw, "Socket");
+	(void)mk_milter_engine_parse(mk_conf_str(c->raw, "MilterEngine"), &c->engine);
 	if ((id = mk_conf_str(c->raw, "AuthservID")) != NULL)
 		snprintf(c->authserv_id, sizeof(c->authserv_id), "%s", id);
 	else if (gethostname(c->authserv_id, sizeof(c->authserv_id) - 1) == -1)
@@ -130,6 +154,11 @@ dmarc_conf_load(const char *path, char *err, size_t errlen)
 	c->failure_reports = mk_conf_bool(c->raw, "FailureReports");
 	c->report_relay = mk_conf_str(c->raw, "FailureReportsRelay");
 	c->report_from = mk_conf_str(c->raw, "FailureReportsSentBy");
+	mk_rate_parse(mk_conf_str(c->raw, "FailureReportsRateLimit"), &c->fr_rate_dest, err, errlen);
+	mk_rate_parse(mk_conf_str(c->raw, "FailureReportsDomainRateLimit"), &c->fr_rate_domain,
+	    err, errlen);
+	mk_rate_parse(mk_conf_str(c->raw, "FailureReportsGlobalRateLimit"), &c->fr_rate_global,
+	    err, errlen);
 	c->history_file = mk_conf_str(c->raw, "HistoryFile");
 	c->psl_path = mk_conf_str(c->raw, "PublicSuffixList");
 	c->resolver = mk_conf_str(c->raw, "Resolver");

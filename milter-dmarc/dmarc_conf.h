@@ -12,12 +12,15 @@
 
 #include "lib/conf.h"
 #include "lib/dmarc.h"
+#include "lib/milter.h"
+#include "lib/ratelimit.h"
 
 struct dmarc_ignore;
 
 struct dmarc_conf {
 	struct mk_conf *raw;
 	const char *socket;
+	enum mk_milter_engine engine;	/* MilterEngine */
 	char authserv_id[256];
 	const char *const *trusted;	/* TrustedAuthservIDs */
 	size_t ntrusted;
@@ -36,6 +39,9 @@ struct dmarc_conf {
 	const char *userid, *pidfile;
 	const char *report_relay;	/* FailureReportsRelay: host:port for ruf mail */
 	const char *report_from;	/* FailureReportsSentBy */
+	struct mk_rate fr_rate_dest;	/* FailureReportsRateLimit: per ruf address */
+	struct mk_rate fr_rate_domain;	/* FailureReportsDomainRateLimit: per policy domain */
+	struct mk_rate fr_rate_global;	/* FailureReportsGlobalRateLimit: all reports */
 };
 
 /* Load and validate; NULL with err ("file:line: why") on failure. */

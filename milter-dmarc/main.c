@@ -1,6 +1,7 @@
 /*
  * milter-dmarc/main.c: mailaka-dmarc -- arguments, configuration, DNS,
- * PSL and history store, privilege drop, then libmilter's loop.
+ * PSL and history store, privilege drop, then the milter loop
+ * (lib/milter.h; MilterEngine own or libmilter).
  *
  *   mailaka-dmarc [-c FILE] [-f] [-n] [-V]
  *     -c FILE  configuration (opendmarc.conf syntax; default MK_SYSCONFDIR/dmarc.conf)
@@ -8,8 +9,10 @@
  *     -n       check the configuration, print the effective settings, exit
  *     -V       version
  * SIGUSR1 reloads the configuration (connections in flight keep the one
- * they started with); SIGTERM / SIGHUP stop (libmilter's signal thread;
- * why SIGHUP cannot be a reload under libmilter: milter-dkim/main.c).
+ * they started with).  Engine own: SIGHUP reloads too, SIGTERM / SIGINT
+ * stop (messages in flight finish, exit 0).  Engine libmilter: SIGTERM /
+ * SIGHUP / SIGINT stop (libmilter's signal thread; why SIGHUP cannot be a
+ * reload under libmilter: milter-dkim/main.c).
  */
 #include "config.h"
 
@@ -21,11 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libmilter/mfapi.h>
-
 #include "lib/daemon.h"
 #include "lib/dmarc_history.h"
 #include "lib/log.h"
+#include "lib/milter.h"
 #include "milter-dmarc/dmarc_conf.h"
 #include "milter-dmarc/failure.h"
 #include "milter-dmarc/runtime.h"
@@ -50,6 +52,26 @@ reload(void *arg, char *err, size_t errlen)
 }
 
 static void
+stop_milter(void *arg, int sig)
+{
+	(void)sig;
+	mk_milter_stop(arg);
+}
+
+/* Engine own: HUP and USR1 reload, TERM and INT stop; engine libmilter:
+ * USR1 reloads (libmilter's signal thread has HUP, TERM, INT). */
+static int
+signals_start(struct mk_milter *m, enum mk_milter_engine engine)
+{
+	static const int reload_own[] = { SIGHUP, SIGUSR1, 0 }, stop_own[] = { SIGTERM, SIGINT, 0 };
+	struct mk_signals s = { reload_own, stop_own, reload, stop_milter, m, conf_path };
+
+	if (engine == MK_MILTER_LIBMILTER)
+		return mk_reload_thread_start(SIGUSR1, reload, NULL, conf_path);
+	return mk_signal_thread_start(&s);
+}
+
+static void
 usage(void)
 {
 	fprintf(stderr, "usage: mailaka-dmarc [-c FILE] [-f] [-n] [-V]\n");
@@ -62,6 +84,9 @@ main(int argc, char **argv)
 	struct dmarc_runtime *rt;
 	const struct dmarc_conf *c;
 	struct mk_daemon_args args;
+	struct mk_milter_opts opts;
+	struct mk_milter *m;
+	enum mk_milter_engine engine;
 	char err[1024], pidfile[1024] = "";
 	int rc;
 
@@ -72,8 +97,9 @@ main(int argc, char **argv)
 		return 0;
 	}
 	conf_path = args.conf_path;
-	/* before the resolver and reload threads: TERM/HUP/INT reach
-	 * libmilter's signal thread, which stops cleanly (drain, "stopped") */
+	/* before the resolver and signal threads: TERM/HUP/INT/USR1 reach the
+	 * thread sigwait()ing on them (libmilter's or ours), never a default
+	 * action */
 	mk_milter_signals_block();
 	mk_log_open("mailaka-dmarc", args.foreground || args.check, LOG_MAIL);
 	if ((rt = dmarc_runtime_new(conf_path, false, err, sizeof(err))) == NULL)
@@ -87,10 +113,15 @@ main(int argc, char **argv)
 	if (mk_daemon_detach(args.foreground, err, sizeof(err)) == -1)
 		mk_fatal("%s", err);
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
-	(void)smfi_setmaxdatasize(DMARC_MILTER_DATA_MAX);
-	if (dmarc_milter_register() == -1 || smfi_setconn((char *)c->socket) != MI_SUCCESS ||
-	    smfi_opensocket(1) != MI_SUCCESS)
-		mk_fatal("cannot listen on %s", c->socket);
+	engine = c->engine;	/* c goes on reload */
+	if (engine == MK_MILTER_OWN)
+		signal(SIGPIPE, SIG_IGN);
+	memset(&opts, 0, sizeof(opts));
+	opts.socket = c->socket;
+	opts.engine = engine;
+	opts.max_data = DMARC_MILTER_DATA_MAX;
+	if ((m = mk_milter_open(dmarc_milter_desc(), &opts, err, sizeof(err))) == NULL)
+		mk_fatal("cannot listen on %s: %s", c->socket, err);
 	if (c->userid != NULL && mk_privdrop(c->userid, err, sizeof(err)) == -1)
 		mk_fatal("%s", err);
 	/* opened after the privilege drop: the database belongs to UserID */
@@ -102,16 +133,18 @@ main(int argc, char **argv)
 		if (mk_pidfile_write(pidfile, err, sizeof(err)) == -1)
 			mk_fatal("%s", err);
 	}
-	mk_log_notice(NULL, "listening on %s, DMARCSpec %s, authserv-id %s", c->socket,
-	    c->spec == MK_DMARC_SPEC_7489 ? "7489" : "9989", c->authserv_id);
+	mk_log_notice(NULL, "listening on %s, DMARCSpec %s, authserv-id %s, milter engine %s",
+	    c->socket, c->spec == MK_DMARC_SPEC_7489 ? "7489" : "9989", c->authserv_id,
+	    mk_milter_engine_name(engine));
 	dmarc_runtime_set(rt);
-	if (mk_reload_thread_start(SIGUSR1, reload, NULL, conf_path) == -1)
-		mk_fatal("cannot start the reload thread");
-	rc = smfi_main();
+	if (signals_start(m, engine) == -1)
+		mk_fatal("cannot start the signal thread");
+	rc = mk_milter_run(m);
 	dmarc_failure_drain(10);
 	mk_log_notice(NULL, "stopped");
 	if (pidfile[0] != '\0')
 		(void)mk_pidfile_remove(pidfile);
+	m = mk_milter_free(m);
 	dmarc_runtime_set(NULL);
-	return rc == MI_SUCCESS ? 0 : 1;
+	return rc == 0 ? 0 : 1;
 }

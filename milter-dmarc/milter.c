@@ -1,5 +1,5 @@
 /*
- * milter-dmarc/milter.c: libmilter callbacks.  They only collect: the
+ * milter-dmarc/milter.c: milter callbacks (lib/milter.h).  They only collect: the
  * client (IgnoreHosts), HELO, MAIL FROM, SMTP AUTH, the From header
  * fields, trusted Authentication-Results / Received-SPF and the forged
  * A-R fields to remove.  The decision is verdict.c's (end of message).
@@ -23,9 +23,9 @@
 #include "milter-dmarc/session.h"
 
 static struct dmarc_conn *
-conn_of(SMFICTX *ctx)
+conn_of(struct mk_milter_ctx *ctx)
 {
-	return smfi_getpriv(ctx);
+	return mk_milter_getpriv(ctx);
 }
 
 static void
@@ -43,11 +43,11 @@ msg_free(struct dmarc_conn *c)
  * commands) and not to wait for our reply to HELO, each header and EOH:
  * those callbacks never decide, and every saved round trip counts at the
  * message rate of a busy MX. */
-#define DMARC_NR_WANTED (SMFIP_NR_HELO | SMFIP_NR_HDR | SMFIP_NR_EOH)
-#define DMARC_NO_WANTED (SMFIP_NOBODY | SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN)
+#define DMARC_NR_WANTED (MK_MP_NR_HELO | MK_MP_NR_HDR | MK_MP_NR_EOH)
+#define DMARC_NO_WANTED (MK_MP_NOBODY | MK_MP_NORCPT | MK_MP_NODATA | MK_MP_NOUNKNOWN)
 
-static sfsistat
-cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+static enum mk_milter_status
+cb_negotiate(struct mk_milter_ctx *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
     unsigned long f3, unsigned long *pf0, unsigned long *pf1, unsigned long *pf2,
     unsigned long *pf3)
 {
@@ -56,60 +56,61 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
 	(void)f2;
 	(void)f3;
 	if (c == NULL)
-		return SMFIS_REJECT;	/* libmilter: refuse the connection */
+		return MK_MS_REJECT;	/* refuse the connection */
 	c->noreply = f1 & DMARC_NR_WANTED;
-	smfi_setpriv(ctx, c);
-	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
+	mk_milter_setpriv(ctx, c);
+	*pf0 = f0 & (MK_MA_ADDHDRS | MK_MA_CHGHDRS | MK_MA_QUARANTINE);
 	*pf1 = f1 & (DMARC_NR_WANTED | DMARC_NO_WANTED);
 	*pf2 = 0;
 	*pf3 = 0;
-	return SMFIS_CONTINUE;
+	return MK_MS_CONTINUE;
 }
 
 /* The reply of a callback whose step may be negotiated "no reply". */
-static sfsistat
+static enum mk_milter_status
 continue_or_noreply(const struct dmarc_conn *c, unsigned long step)
 {
-	return c != NULL && (c->noreply & step) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	return c != NULL && (c->noreply & step) ? MK_MS_NOREPLY : MK_MS_CONTINUE;
 }
 
-static sfsistat
-cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
+static enum mk_milter_status
+cb_connect(struct mk_milter_ctx *ctx, char *host, const struct sockaddr *sa)
 {
 	struct dmarc_conn *c = conn_of(ctx);
 
 	(void)host;
 	if (c == NULL && (c = calloc(1, sizeof(*c))) == NULL)
-		return SMFIS_TEMPFAIL;
+		return MK_MS_TEMPFAIL;
 	c->rt = dmarc_runtime_get();
 	if (sa != NULL && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((struct sockaddr_in *)(void *)sa)->sin_addr, c->ip, sizeof(c->ip));
-	else if (sa != NULL && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, c->ip,
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, c->ip,
 		    sizeof(c->ip));
+	else if (sa != NULL && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		    c->ip, sizeof(c->ip));
 	c->ignore = c->ip[0] != '\0' && dmarc_ignore_match(c->rt->conf->ignore, c->ip);
-	smfi_setpriv(ctx, c);
+	mk_milter_setpriv(ctx, c);
 	if (c->ignore) {
 		mk_log_kv(MK_LOG_INFO, NULL, "client", c->ip, "action", "skip",
 		    "reason", "IgnoreHosts", NULL);
-		return SMFIS_ACCEPT;
+		return MK_MS_ACCEPT;
 	}
-	return SMFIS_CONTINUE;
+	return MK_MS_CONTINUE;
 }
 
-static sfsistat
-cb_helo(SMFICTX *ctx, char *helo)
+static enum mk_milter_status
+cb_helo(struct mk_milter_ctx *ctx, char *helo)
 {
 	struct dmarc_conn *c = conn_of(ctx);
 	const char *why;
 
 	if (c == NULL)
-		return SMFIS_CONTINUE;
+		return MK_MS_CONTINUE;
 	c->helo[0] = '\0';
 	if (helo != NULL && mk_domain_normalize(helo, strlen(helo), c->helo, sizeof(c->helo),
 	    &why) == -1)
 		c->helo[0] = '\0';	/* an address literal or junk: no HELO identity */
-	return continue_or_noreply(c, SMFIP_NR_HELO);
+	return continue_or_noreply(c, MK_MP_NR_HELO);
 }
 
 static void
@@ -130,30 +131,30 @@ msg_set_sender(struct dmarc_msg *m, const char *arg, const char *helo)
 	    path.addr.domain);
 }
 
-static sfsistat
-cb_envfrom(SMFICTX *ctx, char **argv)
+static enum mk_milter_status
+cb_envfrom(struct mk_milter_ctx *ctx, char **argv)
 {
 	struct dmarc_conn *c = conn_of(ctx);
 	struct dmarc_msg *m;
 	const char *auth, *qid;
 
 	if (c == NULL)
-		return SMFIS_TEMPFAIL;
+		return MK_MS_TEMPFAIL;
 	msg_free(c);
 	if ((m = c->msg = calloc(1, sizeof(*m))) == NULL)
-		return SMFIS_TEMPFAIL;
+		return MK_MS_TEMPFAIL;
 	msg_set_sender(m, argv[0], c->helo);
-	auth = smfi_getsymval(ctx, "{auth_authen}");
+	auth = mk_milter_getsymval(ctx, "{auth_authen}");
 	m->auth_client = auth != NULL && auth[0] != '\0';
-	if ((qid = smfi_getsymval(ctx, "i")) != NULL)
+	if ((qid = mk_milter_getsymval(ctx, "i")) != NULL)
 		snprintf(m->qid, sizeof(m->qid), "%s", qid);
 	if (m->auth_client && c->rt->conf->ignore_auth) {
 		mk_log_kv(MK_LOG_INFO, m->qid[0] ? m->qid : NULL, "action", "skip",
 		    "reason", "IgnoreAuthenticatedClients", NULL);
 		msg_free(c);
-		return SMFIS_ACCEPT;
+		return MK_MS_ACCEPT;
 	}
-	return SMFIS_CONTINUE;
+	return MK_MS_CONTINUE;
 }
 
 static void
@@ -242,14 +243,14 @@ hdr_keep(struct dmarc_msg *m, const char *name, const char *value)
 	m->hdrs_len += (size_t)snprintf(p + m->hdrs_len, n + 1, "%s: %s\n", name, value);
 }
 
-static sfsistat
-cb_header(SMFICTX *ctx, char *name, char *value)
+static enum mk_milter_status
+cb_header(struct mk_milter_ctx *ctx, char *name, char *value)
 {
 	struct dmarc_conn *c = conn_of(ctx);
 	struct dmarc_msg *m;
 
 	if (c == NULL || (m = c->msg) == NULL)
-		return continue_or_noreply(c, SMFIP_NR_HDR);
+		return continue_or_noreply(c, MK_MP_NR_HDR);
 	if (c->rt->conf->failure_reports)
 		hdr_keep(m, name, value);
 	if (strcasecmp(name, "From") == 0)
@@ -258,41 +259,41 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 		hdr_authres(c->rt->conf, m, value);
 	else if (strcasecmp(name, "Received-SPF") == 0)
 		hdr_received_spf(c->rt->conf, m, value);
-	return continue_or_noreply(c, SMFIP_NR_HDR);
+	return continue_or_noreply(c, MK_MP_NR_HDR);
 }
 
 /* Present so that the MTA sends end-of-header (miltertest needs it). */
-static sfsistat
-cb_eoh(SMFICTX *ctx)
+static enum mk_milter_status
+cb_eoh(struct mk_milter_ctx *ctx)
 {
-	return continue_or_noreply(conn_of(ctx), SMFIP_NR_EOH);
+	return continue_or_noreply(conn_of(ctx), MK_MP_NR_EOH);
 }
 
-static sfsistat
-cb_eom(SMFICTX *ctx)
+static enum mk_milter_status
+cb_eom(struct mk_milter_ctx *ctx)
 {
 	struct dmarc_conn *c = conn_of(ctx);
 	const char *qid;
-	sfsistat rc;
+	enum mk_milter_status rc;
 
 	if (c == NULL || c->msg == NULL)
-		return SMFIS_ACCEPT;
-	if (c->msg->qid[0] == '\0' && (qid = smfi_getsymval(ctx, "i")) != NULL)
+		return MK_MS_ACCEPT;
+	if (c->msg->qid[0] == '\0' && (qid = mk_milter_getsymval(ctx, "i")) != NULL)
 		snprintf(c->msg->qid, sizeof(c->msg->qid), "%s", qid);
 	rc = dmarc_eom(ctx, c, c->msg);
 	msg_free(c);
 	return rc;
 }
 
-static sfsistat
-cb_abort(SMFICTX *ctx)
+static enum mk_milter_status
+cb_abort(struct mk_milter_ctx *ctx)
 {
 	msg_free(conn_of(ctx));
-	return SMFIS_CONTINUE;
+	return MK_MS_CONTINUE;
 }
 
-static sfsistat
-cb_close(SMFICTX *ctx)
+static enum mk_milter_status
+cb_close(struct mk_milter_ctx *ctx)
 {
 	struct dmarc_conn *c = conn_of(ctx);
 
@@ -300,27 +301,29 @@ cb_close(SMFICTX *ctx)
 	if (c != NULL)
 		dmarc_runtime_put(c->rt);
 	free(c);
-	smfi_setpriv(ctx, NULL);
-	return SMFIS_CONTINUE;
+	mk_milter_setpriv(ctx, NULL);
+	return MK_MS_CONTINUE;
 }
 
-int
-dmarc_milter_register(void)
-{
-	struct smfiDesc desc;
+/* DNS (DMARC records, SPF self-validation), the history store and failure
+ * reports all happen at end of message: only that stage may block. */
+static const struct mk_milter_desc dmarc_desc = {
+	.name = "mailaka-dmarc",
+	.actions = MK_MA_ADDHDRS | MK_MA_CHGHDRS | MK_MA_QUARANTINE,
+	.offload = MK_MSTAGE_EOM,
+	.negotiate = cb_negotiate,
+	.connect = cb_connect,
+	.helo = cb_helo,
+	.envfrom = cb_envfrom,
+	.header = cb_header,
+	.eoh = cb_eoh,
+	.eom = cb_eom,
+	.abort = cb_abort,
+	.close = cb_close,
+};
 
-	memset(&desc, 0, sizeof(desc));
-	desc.xxfi_name = (char *)"mailaka-dmarc";
-	desc.xxfi_version = SMFI_VERSION;
-	desc.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE;
-	desc.xxfi_connect = cb_connect;
-	desc.xxfi_helo = cb_helo;
-	desc.xxfi_envfrom = cb_envfrom;
-	desc.xxfi_header = cb_header;
-	desc.xxfi_eoh = cb_eoh;
-	desc.xxfi_eom = cb_eom;
-	desc.xxfi_abort = cb_abort;
-	desc.xxfi_close = cb_close;
-	desc.xxfi_negotiate = cb_negotiate;
-	return smfi_register(desc) == MI_SUCCESS ? 0 : -1;
+const struct mk_milter_desc *
+dmarc_milter_desc(void)
+{
+	return &dmarc_desc;
 }

@@ -8,11 +8,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <libmilter/mfapi.h>
-
 #include "lib/addr.h"
 #include "lib/arparse.h"
 #include "lib/dmarc.h"
+#include "lib/milter.h"
 
 #define DMARC_DOMAINS_MAX 4	/* distinct From domains evaluated (RejectMultiValueFrom off) */
 #define DMARC_REMOVE_MAX 16	/* forged A-R headers removed per message */
@@ -58,13 +57,14 @@ struct dmarc_conn {
 	char ip[64];			/* "" for a non-IP client */
 	char helo[MK_ADDR_DOMAIN_MAX + 1];
 	bool ignore;			/* IgnoreHosts */
-	unsigned long noreply;		/* SMFIP_NR_* negotiated: answer SMFIS_NOREPLY */
+	unsigned long noreply;		/* MK_MP_NR_* negotiated: answer MK_MS_NOREPLY */
 	struct dmarc_msg *msg;
 };
 
 /* verdict.c: end of message. */
-sfsistat dmarc_eom(SMFICTX *ctx, struct dmarc_conn *conn, struct dmarc_msg *msg);
-/* milter.c */
-int dmarc_milter_register(void);
+enum mk_milter_status dmarc_eom(struct mk_milter_ctx *ctx, struct dmarc_conn *conn,
+    struct dmarc_msg *msg);
+/* milter.c: the callbacks, for mk_milter_open(). */
+const struct mk_milter_desc *dmarc_milter_desc(void);
 
 #endif

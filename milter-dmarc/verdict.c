@@ -138,42 +138,42 @@ delivery_of(const struct dmarc_conf *conf, const struct mk_dmarc_outcome *o)
 	return "delivered";
 }
 
-static sfsistat
-act(SMFICTX *ctx, const struct dmarc_conf *conf, const struct dmarc_msg *m, const char *domain,
-    const struct mk_dmarc_outcome *o)
+static enum mk_milter_status
+act(struct mk_milter_ctx *ctx, const struct dmarc_conf *conf, const struct dmarc_msg *m,
+    const char *domain, const struct mk_dmarc_outcome *o)
 {
 	char text[512];
 
 	if (!conf->reject_failures)
-		return SMFIS_ACCEPT;
+		return MK_MS_ACCEPT;
 	if (o->result == MK_DMARC_RES_TEMPERROR && conf->tempfail_on_error) {
-		smfi_setreply(ctx, (char *)"451", (char *)"4.7.5",
-		    (char *)"DMARC policy could not be retrieved, try again later");
-		return SMFIS_TEMPFAIL;
+		mk_milter_setreply(ctx, "451", "4.7.5",
+		    "DMARC policy could not be retrieved, try again later");
+		return MK_MS_TEMPFAIL;
 	}
 	if (o->result != MK_DMARC_RES_FAIL)
-		return SMFIS_ACCEPT;
+		return MK_MS_ACCEPT;
 	if (o->disposition == MK_DMARC_P_REJECT) {
 		snprintf(text, sizeof(text), "Rejected by the DMARC policy of %s", domain);
-		smfi_setreply(ctx, (char *)"550", (char *)"5.7.1", text);
-		return SMFIS_REJECT;
+		mk_milter_setreply(ctx, "550", "5.7.1", text);
+		return MK_MS_REJECT;
 	}
 	if (o->disposition == MK_DMARC_P_QUARANTINE) {
 		snprintf(text, sizeof(text), "DMARC policy of %s", domain);
-		if (smfi_quarantine(ctx, text) != MI_SUCCESS)
+		if (mk_milter_quarantine(ctx, text) != 0)
 			mk_log_warn(m->qid[0] ? m->qid : NULL, "quarantine failed");
 	}
-	return SMFIS_ACCEPT;
+	return MK_MS_ACCEPT;
 }
 
 static void
-remove_forged(SMFICTX *ctx, const struct dmarc_msg *m)
+remove_forged(struct mk_milter_ctx *ctx, const struct dmarc_msg *m)
 {
 	size_t i;
 
 	for (i = m->nremove; i > 0; i--) {
-		if (smfi_chgheader(ctx, (char *)"Authentication-Results", (int)m->remove[i - 1],
-		    NULL) != MI_SUCCESS)
+		if (mk_milter_chgheader(ctx, "Authentication-Results", (int)m->remove[i - 1],
+		    NULL) != 0)
 			mk_log_warn(m->qid[0] ? m->qid : NULL, "cannot remove a forged A-R field");
 		else
 			mk_log_kv(MK_LOG_NOTICE, m->qid[0] ? m->qid : NULL, "action",
@@ -182,9 +182,9 @@ remove_forged(SMFICTX *ctx, const struct dmarc_msg *m)
 }
 
 /* No usable From: reject (RejectMultiValueFrom) or say permerror. */
-static sfsistat
-bad_from(SMFICTX *ctx, const struct dmarc_conn *c, const struct dmarc_msg *m, const char *why,
-    char *ar, size_t arsz)
+static enum mk_milter_status
+bad_from(struct mk_milter_ctx *ctx, const struct dmarc_conn *c, const struct dmarc_msg *m,
+    const char *why, char *ar, size_t arsz)
 {
 	size_t n = strlen(ar);
 
@@ -194,12 +194,12 @@ bad_from(SMFICTX *ctx, const struct dmarc_conn *c, const struct dmarc_msg *m, co
 		char text[256];
 
 		snprintf(text, sizeof(text), "DMARC: %s", why);
-		smfi_setreply(ctx, (char *)"550", (char *)"5.7.1", text);
-		return SMFIS_REJECT;
+		mk_milter_setreply(ctx, "550", "5.7.1", text);
+		return MK_MS_REJECT;
 	}
 	snprintf(ar + n, arsz - n, " dmarc=permerror (%s)", why);
-	smfi_insheader(ctx, 0, (char *)"Authentication-Results", ar);
-	return SMFIS_ACCEPT;
+	mk_milter_insheader(ctx, 0, "Authentication-Results", ar);
+	return MK_MS_ACCEPT;
 }
 
 static const char *
@@ -216,8 +216,8 @@ from_problem(const struct dmarc_msg *m)
 	return NULL;
 }
 
-sfsistat
-dmarc_eom(SMFICTX *ctx, struct dmarc_conn *c, struct dmarc_msg *m)
+enum mk_milter_status
+dmarc_eom(struct mk_milter_ctx *ctx, struct dmarc_conn *c, struct dmarc_msg *m)
 {
 	struct mk_dmarc_env env = { c->rt->conf->spec, c->rt->psl, query_dns, c->rt->dns };
 	struct mk_dmarc_walk *w = calloc(1, sizeof(*w));
@@ -225,11 +225,11 @@ dmarc_eom(SMFICTX *ctx, struct dmarc_conn *c, struct dmarc_msg *m)
 	struct mk_dmarc_input *in = calloc(1, sizeof(*in));
 	const char *problem, *spfsrc = "none", *worst_domain = NULL;
 	char ar[DMARC_AR_MAX];
-	sfsistat rc = SMFIS_ACCEPT;
+	enum mk_milter_status rc = MK_MS_ACCEPT;
 	size_t i;
 
 	if (w == NULL || o == NULL || in == NULL || (worst = calloc(1, sizeof(*worst))) == NULL) {
-		rc = SMFIS_TEMPFAIL;
+		rc = MK_MS_TEMPFAIL;
 		goto done;
 	}
 	remove_forged(ctx, m);
@@ -259,7 +259,7 @@ dmarc_eom(SMFICTX *ctx, struct dmarc_conn *c, struct dmarc_msg *m)
 			worst_domain = m->domains[i];
 		}
 	}
-	if (smfi_insheader(ctx, 0, (char *)"Authentication-Results", ar) != MI_SUCCESS)
+	if (mk_milter_insheader(ctx, 0, "Authentication-Results", ar) != 0)
 		mk_log_warn(m->qid[0] ? m->qid : NULL, "cannot add the A-R field");
 	rc = act(ctx, c->rt->conf, m, worst_domain, worst);
 done:

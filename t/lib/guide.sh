@@ -131,6 +131,7 @@ _guide_daemons() {
 		"*@$GUIDE_DOMAIN ed._domainkey.$GUIDE_DOMAIN" >"$G/conf/signingtable"
 	cat >"$G/conf/dkim.conf" <<EOF
 Socket local:$G/run/dkim.sock
+MilterEngine ${MK_MILTER_ENGINE:-libmilter}
 Mode sv
 KeyTable file:$G/conf/keytable
 SigningTable refile:$G/conf/signingtable
@@ -147,6 +148,7 @@ Resolver $DNS_RESOLVER
 EOF
 	cat >"$G/conf/dmarc.conf" <<EOF
 Socket local:$G/run/dmarc.sock
+MilterEngine ${MK_MILTER_ENGINE:-libmilter}
 AuthservID $GUIDE_HOST
 TrustedAuthservIDs $GUIDE_HOST
 RejectFailures yes
@@ -162,6 +164,7 @@ EOF
 	chmod 600 "$G/conf/srs.secret"
 	cat >"$G/conf/forward.conf" <<EOF
 Socket unix:$G/run/forward.sock
+MilterEngine ${MK_MILTER_ENGINE:-libmilter}
 SRSDomain $GUIDE_DOMAIN
 SRSSecrets $G/conf/srs.secret
 LocalDomains $GUIDE_DOMAIN

@@ -1,7 +1,8 @@
 /*
  * t/unit/test_daemon.c: lib/daemon -- argument parsing, pid files (O_EXCL,
  * live vs stale owner), privilege drop (in a child, as root only), the
- * reload thread (a blocked signal reaches only it).
+ * reload thread (a blocked signal reaches only it), the signal thread with
+ * sets of reload and stop signals (in a child: one per process).
  */
 #include "config.h"
 
@@ -226,6 +227,89 @@ test_reload_thread(void)
 	}
 }
 
+static volatile int set_reloads, set_stops, set_stop_sig;
+
+static int
+count_set_reload(void *arg, char *err, size_t errlen)
+{
+	(void)arg;
+	(void)err;
+	(void)errlen;
+	set_reloads++;
+	return 0;
+}
+
+static void
+count_set_stop(void *arg, int sig)
+{
+	(void)arg;
+	set_stop_sig = sig;
+	set_stops++;
+}
+
+static int
+wait_for(volatile int *v, int want)
+{
+	for (int i = 0; i < 200 && *v < want; i++)
+		usleep(10000);
+	return *v == want;
+}
+
+/* In a child (one signal thread per process, and no fork after it): exit
+ * status bits name what failed. */
+static int
+signal_set_child(void)
+{
+	static const int reload[] = { SIGUSR2, SIGHUP, 0 }, stop[] = { SIGTERM, SIGINT, 0 };
+	static const int too_many[] = { SIGUSR2, SIGHUP, SIGUSR1, SIGALRM, SIGWINCH, SIGCHLD,
+	    SIGTTIN, SIGTTOU, SIGURG, 0 };
+	struct mk_signals bad = { too_many, NULL, count_set_reload, NULL, NULL, "x" };
+	struct mk_signals nostopfn = { reload, stop, count_set_reload, NULL, NULL, "x" };
+	struct mk_signals s = { reload, stop, count_set_reload, count_set_stop, NULL, "set" };
+	int fail = 0;
+
+	if (mk_signal_thread_start(&bad) != -1 || mk_signal_thread_start(&nostopfn) != -1)
+		fail |= 1;
+	if (mk_signal_thread_start(&s) != 0)
+		return 2;
+	kill(getpid(), SIGUSR2);
+	if (!wait_for(&set_reloads, 1))
+		fail |= 4;
+	kill(getpid(), SIGHUP);	/* blocked here: its default action would kill us */
+	if (!wait_for(&set_reloads, 2))
+		fail |= 8;
+	kill(getpid(), SIGTERM);
+	if (!wait_for(&set_stops, 1) || set_stop_sig != SIGTERM || set_reloads != 2)
+		fail |= 16;
+	kill(getpid(), SIGINT);
+	if (!wait_for(&set_stops, 2) || set_stop_sig != SIGINT)
+		fail |= 32;
+	if (mk_reload_thread_start(SIGUSR1, count_set_reload, NULL, "again") != -1)
+		fail |= 64;
+	return fail;
+}
+
+static void
+test_signal_set(void)
+{
+	pid_t pid;
+	int st;
+
+	fflush(stdout);
+	if ((pid = fork()) == 0)
+		_exit(signal_set_child());
+	waitpid(pid, &st, 0);
+	ok(WIFEXITED(st), "signals: child alive through HUP, TERM, INT (status 0x%x)", st);
+	st = WIFEXITED(st) ? WEXITSTATUS(st) : 255;
+	is_int(st & 1, 0, "signals: a set too long / stop set without stop_fn refused");
+	is_int(st & 2, 0, "signals: thread started with reload {USR2, HUP}, stop {TERM, INT}");
+	is_int(st & 4, 0, "signals: USR2 reloads");
+	is_int(st & 8, 0, "signals: HUP reloads");
+	is_int(st & 16, 0, "signals: TERM calls stop_fn with SIGTERM, no reload");
+	is_int(st & 32, 0, "signals: INT calls stop_fn again with SIGINT");
+	is_int(st & 64, 0, "signals: a second signal thread in the process refused");
+}
+
 int
 main(void)
 {
@@ -239,6 +323,7 @@ main(void)
 	test_pidfile(dir);
 	test_privdrop();
 	test_pidfile_readonly_dir(dir);
+	test_signal_set();
 	test_reload_thread();	/* last: no fork after a thread */
 	rmdir(dir);
 	return done_testing();

@@ -28,6 +28,7 @@ out=$("$DKIM_BIN" -n -c "$T/sample.conf" 2>&1)
 ok $? "etc/dkim.conf.sample loads with -n" || diag "$out"
 like "$out" "# effective AuthservID mx.example.com; 2 signing key\(s\) loaded" "  both keys loaded"
 is "$(grep -cx 'Mode sv' <<<"$out")" 1 "  effective settings printed"
+is "$(grep -cx 'MilterEngine libmilter' <<<"$out")" 1 "  MilterEngine printed, libmilter (the sample's and the default)"
 
 # start CONF-TEXT: run the daemon in the foreground on a config; $rc, $out
 start() {
@@ -63,9 +64,13 @@ start "$sock" "Mode v" "InternalHosts 10.0.0.0/8, 300.0.0.1"
 is "$rc" 1 "bad InternalHosts entry: exit 1"
 like "$out" "300\.0\.0\.1" "  error quotes the entry"
 
+start "$sock" "Mode v" "MilterEngine sendmail"
+is "$rc" 1 "bad MilterEngine: exit 1"
+like "$out" "$T/bad.conf:3: MilterEngine: must be own or libmilter" "  error names file:line"
+
 # unknown keys only warn; the daemon starts and listens
 printf '%s\n' "Socket local:$T/ok.sock" "Mode v" "SomeFutureOpenDKIMKey yes" "AuthservID x" \
-	>"$T/warn.conf"
+	"MilterEngine ${MK_MILTER_ENGINE:-libmilter}" >"$T/warn.conf"
 "$DKIM_BIN" -f -c "$T/warn.conf" >"$T/warn.log" 2>&1 &
 pid=$!
 mk_track_pid "$pid"

@@ -34,7 +34,8 @@ conf() {	# conf CANON: an opendkim.conf as found in a deployment
 		"KeyTable file:$T/keytable" "SigningTable refile:$T/signingtable" \
 		"MultipleSignatures yes" "InternalHosts 127.0.0.1" \
 		"Canonicalization $1" "Nameservers $DNS_RESOLVER" \
-		"AuthservID mx.example.net" "${2:-}" >"$T/dkim.conf"
+		"AuthservID mx.example.net" "SignEngine ${DKIM_SIGN_ENGINE:-native}" \
+		"${2:-}" >"$T/dkim.conf"
 }
 conf relaxed/relaxed
 dkim_milter_start "$T/dkim.conf"

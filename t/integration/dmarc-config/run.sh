@@ -46,26 +46,43 @@ bad "bad boolean" "RejectFailures maybe" "bad.conf:2"
 bad "bad DMARCSpec" "DMARCSpec 7490" "bad.conf:2: .*9989"
 bad "bad resolver" "Resolver [::1]:53" "bad.conf:2"
 bad "bad IgnoreHosts" "IgnoreHosts 10.0.0.0/99" "bad.conf:2: .*10.0.0.0/99"
+bad "bad MilterEngine" "MilterEngine sendmail" "bad.conf:2: MilterEngine: must be own or libmilter"
 printf 'Socket unix:%s/x.sock\nDMARCSpec 7489\nPublicSuffixList %s/nope.dat\n' "$T" "$T" >"$T/psl.conf"
 out=$("$milter" -n -c "$T/psl.conf" 2>&1)
 [ $? -ne 0 ]
 ok $? "7489 mode with a missing PSL: refused"
 like "$out" "psl.conf:3: PublicSuffixList: .*nope.dat" "missing PSL: names file:line"
 
-# SIGTERM (and SIGHUP: libmilter's stop signal) end the milter cleanly:
-# logged, exit 0 -- never the default action in another thread
-for sig in TERM HUP; do
-	printf 'Socket local:%s/sig.sock\n' "$T" >"$T/sig.conf"
+like "$(cat "$T/dump1")" "^MilterEngine libmilter" "default MilterEngine is libmilter (for now)"
+
+# SIGTERM and SIGINT end the milter cleanly: logged, exit 0 -- never the
+# default action in another thread.  SIGHUP: a stop too under engine
+# libmilter (libmilter's signal thread), a reload under engine own.
+engine=${MK_MILTER_ENGINE:-libmilter}
+for sig in TERM INT HUP; do
+	printf 'Socket local:%s/sig.sock\nMilterEngine %s\n' "$T" "$engine" >"$T/sig.conf"
 	rm -f "$T/sig.sock"
 	"$milter" -f -c "$T/sig.conf" >"$T/sig.log" 2>&1 &
 	pid=$!
 	mk_track_pid "$pid"
 	mk_wait_unix "$T/sig.sock" 10
-	ok $? "SIG$sig case: milter listening"
-	kill -"$sig" "$pid"
+	ok $? "SIG$sig case: milter listening ($engine)"
+	if [ "$sig" = HUP ] && [ "$engine" = own ]; then
+		kill -HUP "$pid"
+		for _ in $(seq 50); do grep -q "configuration reloaded" "$T/sig.log" && break; sleep 0.1; done
+		grep -q "configuration reloaded from $T/sig.conf" "$T/sig.log"
+		ok $? "SIGHUP (engine own): configuration reloaded"
+		kill -0 "$pid" 2>/dev/null
+		ok $? "SIGHUP (engine own): still running"
+		kill -TERM "$pid"
+	else
+		kill -"$sig" "$pid"
+	fi
 	wait "$pid"
 	is "$?" 0 "SIG$sig: exit 0"
 	grep -q "stopped" "$T/sig.log"
 	ok $? "SIG$sig: shutdown logged"
+	[ ! -e "$T/sig.sock" ]
+	ok $? "SIG$sig: socket removed"
 done
 done_testing

@@ -68,6 +68,7 @@ start_milter() {
 	local name=$1 extra=$2
 	cat >"$T/$name.conf" <<CONF
 Socket unix:$T/$name.sock
+MilterEngine ${MK_MILTER_ENGINE:-libmilter}
 AuthservID mx.dmarc.test
 TrustedAuthservIDs mx.trusted.test
 RejectFailures yes
