@@ -109,7 +109,7 @@ static const struct mk_conf_key fwd_table[] = {
 	SOCK("TCPReverseSocket", NULL),
 	SOCK("TCPAliasSocket", NULL),
 	SOCK("Milter", NULL),
-	{ "MilterEngine", MK_CONF_STR, "libmilter", 0, 0, v_engine, 0, NULL },
+	{ "MilterEngine", MK_CONF_STR, "own", 0, 0, v_engine, 0, NULL },
 	{ "SRSDomain", MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL },
 	{ "SRSSecrets", MK_CONF_STR, "/etc/postsrsd.secret", 0, 0, NULL, 0, NULL },
 	{ "SRSHashLength", MK_CONF_INT, "4", MK_SRS_HASH_LEN_MIN, MK_SRS_HASH_LEN_MAX, NULL, 0, NULL },

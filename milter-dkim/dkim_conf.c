@@ -106,7 +106,7 @@ v_resolver(const char *v, char *err, size_t errlen)
 
 static const struct mk_conf_key dkim_conf_table[] = {
 	{ "Socket", MK_CONF_STR, "local:/run/mailaka/dkim.sock", 0, 0, NULL, 0, NULL },
-	{ "MilterEngine", MK_CONF_STR, "libmilter", 0, 0, v_engine, 0, NULL },
+	{ "MilterEngine", MK_CONF_STR, "own", 0, 0, v_engine, 0, NULL },
 	{ "Mode", MK_CONF_STR, "sv", 0, 0, v_mode, 0, NULL },
 	{ "Domain", MK_CONF_LIST, NULL, 0, 0, NULL, MK_CONF_F_APPEND, NULL },
 	{ "Selector", MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL },

@@ -131,7 +131,7 @@ _guide_daemons() {
 		"*@$GUIDE_DOMAIN ed._domainkey.$GUIDE_DOMAIN" >"$G/conf/signingtable"
 	cat >"$G/conf/dkim.conf" <<EOF
 Socket local:$G/run/dkim.sock
-MilterEngine ${MK_MILTER_ENGINE:-libmilter}
+MilterEngine ${MK_MILTER_ENGINE:-own}
 Mode sv
 KeyTable file:$G/conf/keytable
 SigningTable refile:$G/conf/signingtable
@@ -148,7 +148,7 @@ Resolver $DNS_RESOLVER
 EOF
 	cat >"$G/conf/dmarc.conf" <<EOF
 Socket local:$G/run/dmarc.sock
-MilterEngine ${MK_MILTER_ENGINE:-libmilter}
+MilterEngine ${MK_MILTER_ENGINE:-own}
 AuthservID $GUIDE_HOST
 TrustedAuthservIDs $GUIDE_HOST
 RejectFailures yes
@@ -164,7 +164,7 @@ EOF
 	chmod 600 "$G/conf/srs.secret"
 	cat >"$G/conf/forward.conf" <<EOF
 Socket unix:$G/run/forward.sock
-MilterEngine ${MK_MILTER_ENGINE:-libmilter}
+MilterEngine ${MK_MILTER_ENGINE:-own}
 SRSDomain $GUIDE_DOMAIN
 SRSSecrets $G/conf/srs.secret
 LocalDomains $GUIDE_DOMAIN

@@ -5,7 +5,7 @@
 #   dkim_require                 skip unless postfix, smtp-sink, swaks are here
 #   dkim_milter_start CONF       start mailaka-dkim -f -c CONF (Socket in CONF
 #                                must be unix:PATH), wait for the socket; adds
-#                                MilterEngine ${MK_MILTER_ENGINE:-libmilter}
+#                                MilterEngine ${MK_MILTER_ENGINE:-own}
 #                                to CONF unless it sets one
 #   dkim_sink_start              smtp-sink on 127.0.0.11:$SINK_PORT dumping to $T/sink
 #   dkim_postfix_start SOCKET    a Postfix instance on 127.0.0.1:$PF_PORT relaying
@@ -37,7 +37,7 @@ dkim_require() {
 dkim_milter_start() {	# dkim_milter_start CONF [LOG]
 	local conf=$1 log=${2:-$T/dkim.log} sock
 	sock=$(sed -n 's/^Socket[[:space:]]*\(unix\|local\)://p' "$conf")
-	grep -qi '^MilterEngine' "$conf" || echo "MilterEngine ${MK_MILTER_ENGINE:-libmilter}" >>"$conf"
+	grep -qi '^MilterEngine' "$conf" || echo "MilterEngine ${MK_MILTER_ENGINE:-own}" >>"$conf"
 	rm -f "$sock"
 	# full malloc stacks, so that the one libopendkim leak can be suppressed by name
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0" \

@@ -28,7 +28,7 @@ out=$("$DKIM_BIN" -n -c "$T/sample.conf" 2>&1)
 ok $? "etc/dkim.conf.sample loads with -n" || diag "$out"
 like "$out" "# effective AuthservID mx.example.com; 2 signing key\(s\) loaded" "  both keys loaded"
 is "$(grep -cx 'Mode sv' <<<"$out")" 1 "  effective settings printed"
-is "$(grep -cx 'MilterEngine libmilter' <<<"$out")" 1 "  MilterEngine printed, libmilter (the sample's and the default)"
+is "$(grep -cx 'MilterEngine own' <<<"$out")" 1 "  MilterEngine printed, own (the sample's and the default)"
 
 # start CONF-TEXT: run the daemon in the foreground on a config; $rc, $out
 start() {
@@ -70,7 +70,7 @@ like "$out" "$T/bad.conf:3: MilterEngine: must be own or libmilter" "  error nam
 
 # unknown keys only warn; the daemon starts and listens
 printf '%s\n' "Socket local:$T/ok.sock" "Mode v" "SomeFutureOpenDKIMKey yes" "AuthservID x" \
-	"MilterEngine ${MK_MILTER_ENGINE:-libmilter}" >"$T/warn.conf"
+	"MilterEngine ${MK_MILTER_ENGINE:-own}" >"$T/warn.conf"
 "$DKIM_BIN" -f -c "$T/warn.conf" >"$T/warn.log" 2>&1 &
 pid=$!
 mk_track_pid "$pid"

@@ -34,7 +34,7 @@ sink_start flood 127.0.0.1 || bail_out "smtp-sink did not start"
 start_milter() {	# start_milter NAME SINK-PORT EXTRA-CONFIG
 	cat >"$T/$1.conf" <<CONF
 Socket unix:$T/$1.sock
-MilterEngine ${MK_MILTER_ENGINE:-libmilter}
+MilterEngine ${MK_MILTER_ENGINE:-own}
 AuthservID mx.dmarc.test
 RejectFailures yes
 IgnoreHosts 192.0.2.250

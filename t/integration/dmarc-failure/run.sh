@@ -36,7 +36,7 @@ sport=$SINK_PORT_rep
 
 cat >"$T/m.conf" <<CONF
 Socket unix:$T/m.sock
-MilterEngine ${MK_MILTER_ENGINE:-libmilter}
+MilterEngine ${MK_MILTER_ENGINE:-own}
 AuthservID mx.dmarc.test
 TrustedAuthservIDs mx.trusted.test
 RejectFailures yes

@@ -50,7 +50,7 @@ TemporaryFailures false
 TrustedAuthservIDs mx.trusted.test
 UMask 0002
 # not in opendmarc.conf: ours
-MilterEngine ${MK_MILTER_ENGINE:-libmilter}
+MilterEngine ${MK_MILTER_ENGINE:-own}
 Resolver $DNS_RESOLVER
 CONF
 "$milter" -f -c "$T/opendmarc.conf" >"$T/m.log" 2>&1 &

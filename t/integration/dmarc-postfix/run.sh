@@ -55,7 +55,7 @@ dkim_milter_start "$T/dkim.conf" || bail_out "mailaka-dkim did not start"
 # mailaka-dmarc
 cat >"$T/dmarc.conf" <<CONF
 Socket unix:$T/dmarc.sock
-MilterEngine ${MK_MILTER_ENGINE:-libmilter}
+MilterEngine ${MK_MILTER_ENGINE:-own}
 AuthservID mx.example.test
 TrustedAuthservIDs mx.dkim.test, mx.spf.test
 RejectFailures yes

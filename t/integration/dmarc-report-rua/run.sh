@@ -31,7 +31,7 @@ dns_start || bail_out "DNS fixture did not start"
 
 cat >"$T/m.conf" <<CONF
 Socket unix:$T/m.sock
-MilterEngine ${MK_MILTER_ENGINE:-libmilter}
+MilterEngine ${MK_MILTER_ENGINE:-own}
 AuthservID mx.dmarc.test
 IgnoreHosts 192.0.2.250
 Resolver $DNS_RESOLVER

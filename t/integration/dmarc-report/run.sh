@@ -48,7 +48,7 @@ MILTER_PIDS=""
 start_milter() {	# NAME EXTRA
 	cat >"$T/$1.conf" <<CONF
 Socket unix:$T/$1.sock
-MilterEngine ${MK_MILTER_ENGINE:-libmilter}
+MilterEngine ${MK_MILTER_ENGINE:-own}
 AuthservID mx.dmarc.test
 TrustedAuthservIDs mx.trusted.test
 RejectFailures yes

@@ -5,7 +5,7 @@
 #   fwd_secret FILE LINE...       write a secrets file (mode 600)
 #   fwd_start CONF [LOG]          start mailaka-forward -f -c CONF, wait for its
 #                                 Socket (unix: or inet:), sets FWD_PID; adds
-#                                 MilterEngine ${MK_MILTER_ENGINE:-libmilter}
+#                                 MilterEngine ${MK_MILTER_ENGINE:-own}
 #                                 to CONF unless it sets one
 #   fwd_stop                      SIGTERM, wait, sets FWD_RC to its exit status
 #   sm SOCKET 'map key'...        socketmap queries, one reply a line
@@ -24,7 +24,7 @@ fwd_secret() {	# fwd_secret FILE LINE...
 fwd_start() {	# fwd_start CONF [LOG]
 	local conf=$1 log=${2:-$T/forward.log} sock
 	sock=$(sed -n 's/^Socket[[:space:]]*//p' "$conf")
-	grep -qi '^MilterEngine' "$conf" || echo "MilterEngine ${MK_MILTER_ENGINE:-libmilter}" >>"$conf"
+	grep -qi '^MilterEngine' "$conf" || echo "MilterEngine ${MK_MILTER_ENGINE:-own}" >>"$conf"
 	"$FWD_BIN" -f -c "$conf" >>"$log" 2>&1 &
 	FWD_PID=$!
 	mk_track_pid "$FWD_PID"
