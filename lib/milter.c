@@ -108,6 +108,12 @@ mk_milter_quarantine(struct mk_milter_ctx *ctx, const char *reason)
 }
 
 int
+mk_milter_setoffload(struct mk_milter_ctx *ctx, unsigned stages)
+{
+	return ctx->ops->setoffload(ctx, stages);
+}
+
+int
 mk_milter_chgfrom(struct mk_milter_ctx *ctx, const char *from, const char *args)
 {
 	return ctx->ops->chgfrom(ctx, from, args);

@@ -5,9 +5,10 @@
  *   own        lib/milter_server.c: a libevent server on the milter protocol
  *              codec of lib/milter_proto.c (the bundled MTA's milter client
  *              shares the codec).  TCP_NODELAY on accepted inet sockets, each
- *              reply's packets written together, stages named in
+ *              reply's packets written together, one event loop thread per
+ *              CPU sharing the listening socket, stages named in
  *              desc->offload run in a worker pool (they may block: DNS,
- *              signing), all others on the event loop thread.
+ *              signing), all others on the session's event loop thread.
  *   libmilter  lib/milter_libmilter.c: Sendmail's libmilter (one thread per
  *              session; every callback may block).
  *
@@ -125,6 +126,7 @@ struct mk_milter_opts {
 	unsigned workers_min;		/* engine own: worker threads kept (0: 2 x CPUs) */
 	unsigned workers_max;		/* engine own: worker threads at most (0: 256) */
 	unsigned backlog;		/* listen backlog (0: 256) */
+	unsigned loops;			/* engine own: event loop threads (0: one per CPU, at most 16) */
 };
 
 struct mk_milter;
@@ -171,5 +173,11 @@ int mk_milter_insheader(struct mk_milter_ctx *ctx, int idx, const char *name, co
 int mk_milter_chgheader(struct mk_milter_ctx *ctx, const char *name, int idx, const char *value);
 int mk_milter_quarantine(struct mk_milter_ctx *ctx, const char *reason);
 int mk_milter_chgfrom(struct mk_milter_ctx *ctx, const char *from, const char *args);
+/* Engine own: the stages of the current message that may block, in place of
+ * desc->offload (a milter that learns at MAIL FROM that this message needs
+ * no DNS saves the worker hand-offs); back to desc->offload when the message
+ * ends.  Only stages in desc->offload can be offloaded.  Engine libmilter:
+ * no effect.  Any stage.  0 / -1. */
+int mk_milter_setoffload(struct mk_milter_ctx *ctx, unsigned stages);
 
 #endif

@@ -359,6 +359,16 @@ c_chgfrom(struct mk_milter_ctx *ctx, const char *from, const char *args)
 	return add_change(s, &r);
 }
 
+static int
+c_setoffload(struct mk_milter_ctx *ctx, unsigned stages)
+{
+	struct own_session *s = sess(ctx);
+
+	s->offload = stages & s->srv->desc->offload;
+	s->offload_set = true;
+	return 0;
+}
+
 const struct mk_milter_ctx_ops own_ctx_ops = {
 	.getpriv = c_getpriv,
 	.setpriv = c_setpriv,
@@ -369,4 +379,5 @@ const struct mk_milter_ctx_ops own_ctx_ops = {
 	.chgheader = c_chgheader,
 	.quarantine = c_quarantine,
 	.chgfrom = c_chgfrom,
+	.setoffload = c_setoffload,
 };

@@ -150,6 +150,15 @@ c_chgfrom(struct mk_milter_ctx *ctx, const char *from, const char *args)
 	return smfi_chgfrom(lm_smfi(ctx), (char *)from, (char *)args) == MI_SUCCESS ? 0 : -1;
 }
 
+/* Every libmilter callback runs on its session's thread: nothing to move. */
+static int
+c_setoffload(struct mk_milter_ctx *ctx, unsigned stages)
+{
+	(void)ctx;
+	(void)stages;
+	return 0;
+}
+
 static const struct mk_milter_ctx_ops lm_ctx_ops = {
 	.getpriv = c_getpriv,
 	.setpriv = c_setpriv,
@@ -160,6 +169,7 @@ static const struct mk_milter_ctx_ops lm_ctx_ops = {
 	.chgheader = c_chgheader,
 	.quarantine = c_quarantine,
 	.chgfrom = c_chgfrom,
+	.setoffload = c_setoffload,
 };
 
 /* ---- the wrapper and the busy count --------------------------------------- */

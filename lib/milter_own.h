@@ -25,6 +25,7 @@
 #define OWN_MAP_BUCKETS		256	/* session id map */
 #define OWN_DRAIN_SECS		5	/* mk_milter_stop(): sessions get this long */
 #define OWN_WORKER_IDLE_SECS	30	/* idle worker threads above min exit */
+#define OWN_LOOPS_MAX		16	/* event loop threads (shards) */
 
 struct own_session;
 struct own_job;
@@ -49,6 +50,7 @@ struct own_server {
 	unsigned nsessions;
 	struct own_session *sessions;	/* all, linked by own_session's next/prev */
 	struct own_session *map[OWN_MAP_BUCKETS];
+	int run_rc;			/* shard thread's result */
 };
 
 /* lib/milter_session.c */

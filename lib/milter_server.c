@@ -1,7 +1,8 @@
 /*
- * lib/milter_server.c: milter engine own, the server part: one libevent
- * loop thread with the listener, the session id map, the worker pool for
- * the offloaded stages, and mk_milter_stop()'s drain.  The per-connection
+ * lib/milter_server.c: milter engine own, the server part: event loop
+ * shards (one per CPU by default, each a thread with its own listener on
+ * the shared listening socket, its sessions, id map and worker pool for the
+ * offloaded stages), and mk_milter_stop()'s drain.  The per-connection
  * protocol is lib/milter_session.c.
  */
 #include "config.h"
@@ -235,7 +236,17 @@ on_stop(evutil_socket_t fd, short what, void *arg)
 
 /* ---- engine ops ------------------------------------------------------- */
 
+/* The engine's server: shards (event loops) sharing one listening socket. */
+struct own_multi {
+	struct mk_milter base;		/* first: lib/milter.c dispatches through it */
+	pthread_mutex_t stop_mu;	/* a stop in progress (another thread) vs free */
+	unsigned n;
+	struct own_server *shard[OWN_LOOPS_MAX];
+};
+
 static struct mk_milter *e_free(struct mk_milter *m);
+static void e_stop(struct mk_milter *m);
+static struct own_server *shard_free(struct own_server *srv);
 extern const struct mk_milter_engine_ops mk_milter_own_ops;
 
 static int
@@ -261,53 +272,13 @@ open_events(struct own_server *srv, int fd, char *err, size_t errlen)
 	return 0;
 }
 
-static struct mk_milter *
-e_open(const struct mk_milter_desc *desc, const struct mk_milter_opts *opts, char *err,
-    size_t errlen)
-{
-	struct own_server *srv;
-	int fd;
-
-	if (opts->socket == NULL || opts->socket[0] == '\0') {
-		snprintf(err, errlen, "no milter socket given");
-		return NULL;
-	}
-	if (evthread_use_pthreads() == -1) {
-		snprintf(err, errlen, "libevent: no thread support");
-		return NULL;
-	}
-	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	srv->base.ops = &mk_milter_own_ops;
-	pthread_mutex_init(&srv->mu, NULL);
-	srv->desc = desc;
-	srv->max_data = opts->max_data > 0 ? opts->max_data : MK_MP_DATA_MAX;
-	srv->timeout = opts->timeout > 0 ? opts->timeout : 7210;
-	srv->workers_max = opts->workers_max > 0 ? opts->workers_max : 256;
-	srv->workers_min = opts->workers_min > 0 ? opts->workers_min
-	    : 2 * (unsigned)(sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1);
-	if (srv->workers_min > srv->workers_max)
-		srv->workers_min = srv->workers_max;
-	if ((srv->spec = strdup(opts->socket)) == NULL || (srv->evb = event_base_new()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	fd = mk_milter_listen(opts->socket, opts->backlog > 0 ? opts->backlog : 256,
-	    &srv->unix_path, err, errlen);
-	if (fd == -1 || open_events(srv, fd, err, errlen) == -1)
-		goto fail;
-	return &srv->base;
-fail:
-	e_free(&srv->base);
-	return NULL;
-}
-
+/* One shard: an event loop with its own listener on the shared listening
+ * socket (fd: the bound socket for shard 0, a dup() of it for the others;
+ * the kernel hands each connection to one of them), its sessions, id map
+ * and worker pool.  NULL with err. */
 static int
-e_run(struct mk_milter *m)
+shard_run(struct own_server *srv)
 {
-	struct own_server *srv = (struct own_server *)m;
 	char err[256];
 	bool stop;
 
@@ -324,8 +295,6 @@ e_run(struct mk_milter *m)
 	pthread_mutex_unlock(&srv->mu);
 	if (stop)
 		event_active(srv->ev_stop, EV_READ, 0);
-	mk_log_info(NULL, "milter: %s listening on %s (engine own)",
-	    srv->desc->name != NULL ? srv->desc->name : "milter", srv->spec);
 	if (event_base_dispatch(srv->evb) == -1) {
 		mk_log_err(NULL, "milter: event loop failed");
 		return -1;
@@ -335,22 +304,22 @@ e_run(struct mk_milter *m)
 }
 
 static void
-e_stop(struct mk_milter *m)
+shard_stop(struct own_server *srv)
 {
-	struct own_server *srv = (struct own_server *)m;
-
 	pthread_mutex_lock(&srv->mu);
 	srv->stop_requested = true;
 	pthread_mutex_unlock(&srv->mu);
-	event_active(srv->ev_stop, EV_READ, 0);
+	if (srv->ev_stop != NULL)
+		event_active(srv->ev_stop, EV_READ, 0);
 }
 
-static struct mk_milter *
-e_free(struct mk_milter *m)
+static struct own_server *
+shard_free(struct own_server *srv)
 {
-	struct own_server *srv = (struct own_server *)m;
 	struct own_session *s;
 
+	if (srv == NULL)
+		return NULL;
 	srv->stopping = false;	/* no loopbreak from here on */
 	srv->pool = mk_mpool_free(srv->pool);	/* callbacks in flight finish */
 	if (srv->ev_done != NULL)
@@ -376,6 +345,168 @@ e_free(struct mk_milter *m)
 	free(srv->spec);
 	pthread_mutex_destroy(&srv->mu);
 	free(srv);
+	return NULL;
+}
+
+static struct own_server *
+shard_open(const struct mk_milter_desc *desc, const struct mk_milter_opts *opts, int fd,
+    unsigned workers_min, char *err, size_t errlen)
+{
+	struct own_server *srv;
+
+	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		if (fd != -1)
+			close(fd);
+		return NULL;
+	}
+	srv->base.ops = &mk_milter_own_ops;
+	pthread_mutex_init(&srv->mu, NULL);
+	srv->desc = desc;
+	srv->max_data = opts->max_data > 0 ? opts->max_data : MK_MP_DATA_MAX;
+	srv->timeout = opts->timeout > 0 ? opts->timeout : 7210;
+	srv->workers_max = opts->workers_max > 0 ? opts->workers_max : 256;
+	srv->workers_min = workers_min;
+	if (srv->workers_min > srv->workers_max)
+		srv->workers_min = srv->workers_max;
+	if ((srv->spec = strdup(opts->socket)) == NULL || (srv->evb = event_base_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		if (fd != -1)
+			close(fd);
+		goto fail;
+	}
+	if (fd == -1)
+		fd = mk_milter_listen(opts->socket, opts->backlog > 0 ? opts->backlog : 256,
+		    &srv->unix_path, err, errlen);
+	if (fd == -1 || open_events(srv, fd, err, errlen) == -1)
+		goto fail;
+	return srv;
+fail:
+	shard_free(srv);
+	return NULL;
+}
+
+static long
+ncpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? n : 1;
+}
+
+static struct mk_milter *
+e_open(const struct mk_milter_desc *desc, const struct mk_milter_opts *opts, char *err,
+    size_t errlen)
+{
+	struct own_multi *mm;
+	unsigned i, n, wmin;
+	int fd;
+
+	if (opts->socket == NULL || opts->socket[0] == '\0') {
+		snprintf(err, errlen, "no milter socket given");
+		return NULL;
+	}
+	if (evthread_use_pthreads() == -1) {
+		snprintf(err, errlen, "libevent: no thread support");
+		return NULL;
+	}
+	n = opts->loops > 0 ? opts->loops : (unsigned)ncpus();
+	if (n > OWN_LOOPS_MAX)
+		n = OWN_LOOPS_MAX;
+	wmin = opts->workers_min > 0 ? opts->workers_min : 2 * (unsigned)ncpus();
+	wmin = (wmin + n - 1) / n;
+	if ((mm = calloc(1, sizeof(*mm))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	mm->base.ops = &mk_milter_own_ops;
+	pthread_mutex_init(&mm->stop_mu, NULL);
+	if ((mm->shard[0] = shard_open(desc, opts, -1, wmin, err, errlen)) == NULL)
+		goto fail;
+	mm->n = 1;
+	for (i = 1; i < n; i++) {
+		if ((fd = dup(evconnlistener_get_fd(mm->shard[0]->lev))) == -1) {
+			snprintf(err, errlen, "%s: dup: %s", opts->socket, strerror(errno));
+			goto fail;
+		}
+		if ((mm->shard[i] = shard_open(desc, opts, fd, wmin, err, errlen)) == NULL)
+			goto fail;
+		mm->n = i + 1;
+	}
+	return &mm->base;
+fail:
+	e_free(&mm->base);
+	return NULL;
+}
+
+static void *
+shard_thread(void *arg)
+{
+	struct own_server *srv = arg;
+
+	srv->run_rc = shard_run(srv);
+	return NULL;
+}
+
+/* Shard 0 runs in the caller's thread, the others in their own. */
+static int
+e_run(struct mk_milter *m)
+{
+	struct own_multi *mm = (struct own_multi *)m;
+	pthread_t tid[OWN_LOOPS_MAX];
+	bool started[OWN_LOOPS_MAX] = { false };
+	unsigned i;
+	int rc;
+
+	mk_log_info(NULL, "milter: %s listening on %s (engine own, %u event loops)",
+	    mm->shard[0]->desc->name != NULL ? mm->shard[0]->desc->name : "milter",
+	    mm->shard[0]->spec, mm->n);
+	for (i = 1; i < mm->n; i++) {
+		if (pthread_create(&tid[i], NULL, shard_thread, mm->shard[i]) != 0) {
+			mk_log_err(NULL, "milter: cannot start event loop thread %u", i);
+			e_stop(m);
+			break;
+		}
+		started[i] = true;
+	}
+	rc = shard_run(mm->shard[0]);
+	e_stop(m);	/* one loop failed or stopped: all stop */
+	for (i = 1; i < mm->n; i++) {
+		if (!started[i])
+			continue;
+		pthread_join(tid[i], NULL);
+		if (mm->shard[i]->run_rc == -1)
+			rc = -1;
+	}
+	return rc;
+}
+
+static void
+e_stop(struct mk_milter *m)
+{
+	struct own_multi *mm = (struct own_multi *)m;
+	unsigned i;
+
+	pthread_mutex_lock(&mm->stop_mu);
+	for (i = 0; i < mm->n; i++)
+		shard_stop(mm->shard[i]);
+	pthread_mutex_unlock(&mm->stop_mu);
+}
+
+static struct mk_milter *
+e_free(struct mk_milter *m)
+{
+	struct own_multi *mm = (struct own_multi *)m;
+	unsigned i;
+
+	/* a mk_milter_stop() from another thread may still be running */
+	pthread_mutex_lock(&mm->stop_mu);
+	pthread_mutex_unlock(&mm->stop_mu);
+	/* the others first: shard 0 owns the unix socket path */
+	for (i = mm->n; i-- > 0;)
+		shard_free(mm->shard[i]);
+	pthread_mutex_destroy(&mm->stop_mu);
+	free(mm);
 	return NULL;
 }
 

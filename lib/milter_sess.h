@@ -75,6 +75,8 @@ struct own_session {
 	struct evbuffer *mods;	/* eom changes, sent with the verdict */
 	char reply[OWN_REPLY_MAX];	/* mk_milter_setreply's, "" if none */
 	int pending;		/* a verdict of a no-reply stage, or -1 */
+	unsigned offload;	/* mk_milter_setoffload's stages for this message */
+	bool offload_set;	/* ... in place of desc->offload */
 	char pending_text[OWN_REPLY_MAX];
 };
 

@@ -239,6 +239,7 @@ msg_reset(struct own_session *s)
 	own_macros_clear(s, OWN_MAC_MAIL);
 	evbuffer_drain(s->mods, evbuffer_get_length(s->mods));
 	s->pending = -1;
+	s->offload_set = false;
 	if (s->state != ST_CONNECT && s->state != ST_OPTNEG)
 		enter_state(s, ST_READY);
 }
@@ -299,7 +300,8 @@ h_stage(struct own_session *s)
 	s->cur_slot = d->slot;
 	if (s->pending != -1 || !stage_has_cb(desc, d->code))
 		return stage_finish(s, MK_MS_CONTINUE);
-	if ((desc->offload & d->mstage) != 0 && own_server_offload(s->srv, s) == 0) {
+	if (((s->offload_set ? s->offload : desc->offload) & d->mstage) != 0 &&
+	    own_server_offload(s->srv, s) == 0) {
 		s->busy = true;
 		bufferevent_disable(s->bev, EV_READ);
 		return H_BUSY;

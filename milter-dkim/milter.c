@@ -162,6 +162,9 @@ mlfi_negotiate(struct mk_milter_ctx *ctx, unsigned long f0, unsigned long f1, un
 {
 	unsigned long want0 = MK_MA_ADDHDRS | MK_MA_CHGHDRS | MK_MA_QUARANTINE;
 	unsigned long skip = MK_MP_NOHELO | MK_MP_NORCPT | MK_MP_NOUNKNOWN | MK_MP_NODATA;
+	/* no reply to CONNECT, MAIL and each header: fewer round trips (a
+	 * tempfail there waits for the next stage that replies) */
+	unsigned long noreply = MK_MP_NR_CONN | MK_MP_NR_MAIL | MK_MP_NR_HDR;
 
 	struct dkim_conn *cc;
 
@@ -173,7 +176,7 @@ mlfi_negotiate(struct mk_milter_ctx *ctx, unsigned long f0, unsigned long f1, un
 		return MK_MS_TEMPFAIL;
 	cc->leadspc = (f1 & MK_MP_HDR_LEADSPC) != 0;
 	*pf0 = want0 & f0;
-	*pf1 = (skip | MK_MP_HDR_LEADSPC) & f1;
+	*pf1 = (skip | noreply | MK_MP_HDR_LEADSPC) & f1;
 	*pf2 = 0;
 	*pf3 = 0;
 	return MK_MS_CONTINUE;

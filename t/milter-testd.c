@@ -333,7 +333,7 @@ main(int argc, char **argv)
 	int ch, rc;
 	bool quiet = false;
 
-	while ((ch = getopt(argc, argv, "s:e:l:o:p:k:t:m:qn")) != -1) {
+	while ((ch = getopt(argc, argv, "s:e:l:o:p:k:t:m:L:qn")) != -1) {
 		switch (ch) {
 		case 's': opts.socket = optarg; break;
 		case 'e':
@@ -349,11 +349,12 @@ main(int argc, char **argv)
 		case 'k': skip_after = (unsigned)atoi(optarg); break;
 		case 't': opts.timeout = (unsigned)atoi(optarg); break;
 		case 'm': opts.max_data = (size_t)atol(optarg); break;
+		case 'L': opts.loops = (unsigned)atoi(optarg); break;
 		case 'q': quiet = true; break;
 		case 'n': d.negotiate = NULL; break;
 		default:
 			fprintf(stderr, "usage: milter-testd -s SOCKET [-e ENGINE] [-l LOG] [-o OFFLOAD] "
-			    "[-p STEPS] [-k N] [-t SECS] [-m BYTES] [-q] [-n]\n");
+			    "[-p STEPS] [-k N] [-t SECS] [-m BYTES] [-L LOOPS] [-q] [-n]\n");
 			return 2;
 		}
 	}

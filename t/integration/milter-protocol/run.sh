@@ -67,6 +67,8 @@ for v in $variants; do
 	engine=${v%-pool}
 	opts=(-p 0x100480 -k 1 -t 3 -m 65536)
 	[ "$v" = own-pool ] && opts+=(-o all)
+	# inline: one event loop, so that its callbacks run one at a time
+	[ "$v" = own ] && opts+=(-L 1)
 	port=$(mk_free_port 127.0.0.1)
 	sock=inet:$port@127.0.0.1
 	[ "$v" = own-pool ] && sock=unix:$T/$v.sock
