@@ -25,10 +25,12 @@
 #include "lib/dns.h"
 
 #define REP_DOMAINS_MAX 10000	/* policy domains per period */
+#define REP_EXPIRE_MIN 86400	/* --expire: at least a day */
 
 struct rep {
 	const char *conf, *history, *dryrun, *relay, *from, *org, *email, *resolver, *psl_path;
 	long period, periods;
+	long expire;		/* --expire: seconds, 0 = keep everything */
 	time_t end;
 	enum mk_dmarc_spec spec;
 	struct mk_conf *cfg;
@@ -71,7 +73,7 @@ usage(void)
 	fprintf(stderr, "usage: mailaka dmarc-report [-c dmarc.conf] [--history FILE] "
 	    "[--dry-run DIR] [--relay HOST:PORT] [--from ADDR] [--org NAME] [--email ADDR] "
 	    "[--period SECONDS] [--period-end TS] [--periods N] [--spec 9989|7489] "
-	    "[--resolver R] [--psl FILE]\n");
+	    "[--resolver R] [--psl FILE] [--expire DURATION]\n");
 	return 2;
 }
 
@@ -85,7 +87,8 @@ parse_args(struct rep *r, int argc, char **argv)
 		{ "email", required_argument, NULL, 'e' }, { "period", required_argument, NULL, 'p' },
 		{ "period-end", required_argument, NULL, 'E' }, { "periods", required_argument, NULL, 'n' },
 		{ "spec", required_argument, NULL, 's' }, { "resolver", required_argument, NULL, 'R' },
-		{ "psl", required_argument, NULL, 'P' }, { NULL, 0, NULL, 0 },
+		{ "psl", required_argument, NULL, 'P' }, { "expire", required_argument, NULL, 'x' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *spec = NULL;
 	long v;
@@ -104,6 +107,14 @@ parse_args(struct rep *r, int argc, char **argv)
 		case 's': spec = optarg; break;
 		case 'R': r->resolver = optarg; break;
 		case 'P': r->psl_path = optarg; break;
+		case 'x':
+			if (mk_conf_parse_duration(optarg, &r->expire) == -1 ||
+			    r->expire < REP_EXPIRE_MIN) {
+				fprintf(stderr, "mailaka dmarc-report: --expire %s: not a duration "
+				    "of at least 1d (N[s|m|h|d|w], e.g. 180d)\n", optarg);
+				return -1;
+			}
+			break;
 		case 'p': case 'E': case 'n':
 			if (mk_conf_parse_long(optarg, &v) == -1 || v < 1) {
 				fprintf(stderr, "mailaka dmarc-report: bad number %s\n", optarg);
@@ -339,6 +350,22 @@ deliver(struct rep *r, const struct mk_dmarc_published *pol, const char *id,
 
 static int report_domain(struct rep *r, const char *domain, time_t begin, time_t end);
 
+/* --expire: drop the messages older than the duration and the records of
+ * the periods that ended by then (after the reports of this run). */
+static void
+expire_history(struct rep *r)
+{
+	unsigned long n;
+	char err[1024];
+
+	if (mk_dmarc_history_expire(r->h, time(NULL) - r->expire, &n, err, sizeof(err)) == -1) {
+		fprintf(stderr, "mailaka dmarc-report: %s\n", err);
+		r->failures++;
+		return;
+	}
+	printf("expired=%lu before=%lld\n", n, (long long)(time(NULL) - r->expire));
+}
+
 static int
 report_period(struct rep *r, time_t begin, time_t end)
 {
@@ -440,6 +467,8 @@ cmd_dmarc_report(int argc, char **argv, const struct cli_opts *opts)
 	end = r.end != 0 ? r.end : time(NULL) / r.period * r.period;
 	for (i = r.periods; i >= 1; i--)
 		report_period(&r, end - i * r.period, end - (i - 1) * r.period);
+	if (r.expire > 0)
+		expire_history(&r);
 done:
 	free(r.domains);
 	free(r.rows);

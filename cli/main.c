@@ -30,7 +30,7 @@ static const struct cli_cmd cli_cmds[] = {
 	{ "dmarc-report", "build and send DMARC aggregate reports from the history store",
 	    "dmarc-report [-c dmarc.conf] [--history FILE] [--dry-run DIR] [--relay HOST:PORT] "
 	    "[--from ADDR] [--org NAME] [--email ADDR] [--period S] [--period-end TS] [--periods N] "
-	    "[--spec 9989|7489] [--resolver R] [--psl FILE]", cmd_dmarc_report },
+	    "[--spec 9989|7489] [--resolver R] [--psl FILE] [--expire DURATION]", cmd_dmarc_report },
 	{ "dns", "print the DNS records to publish for a domain (zone-file syntax)",
 	    "dns DOMAIN [--ipv4 A] [--ipv6 AAAA] [--mx HOST] [--rua ADDR] [--ruf ADDR] "
 	    "[--policy none|quarantine|reject] [--mta-sts ID] [--tls-rpt ADDR]", cmd_dns },

@@ -52,14 +52,19 @@ v_engine(const char *v, char *err, size_t errlen)
 #define IGN MK_CONF_F_IGNORED
 static const struct mk_conf_key dmarc_conf_table[] = {
 	{ "Socket", MK_CONF_STR, "local:/run/mailaka/dmarc.sock", 0, 0, NULL, 0, NULL },
-	{ "MilterEngine", MK_CONF_STR, "libmilter", 0, 0, v_engine, 0, NULL },
+	{ "MilterEngine", MK_CONF_STR, "own", 0, 0, v_engine, 0, NULL },
 	{ "AuthservID", MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL },
 	{ "TrustedAuthservIDs", MK_CONF_LIST, NULL, 0, 0, NULL, MK_CONF_F_APPEND, NULL },
 	{ "RejectFailures", MK_CONF_BOOL, "no", 0, 0, NULL, 0, NULL },
 	{ "TemporaryFailures", MK_CONF_BOOL, "yes", 0, 0, NULL, 0, NULL },
 	{ "RejectMultiValueFrom", MK_CONF_BOOL, "yes", 0, 0, NULL, 0, NULL },
+	/* OpenDMARC's default is false; absent here it is yes (issue 5: quarantine is held) */
+	{ "HoldQuarantinedMessages", MK_CONF_BOOL, "yes", 0, 0, NULL, 0, NULL },
 	{ "SPFSelfValidate", MK_CONF_BOOL, "no", 0, 0, NULL, 0, NULL },
 	{ "IgnoreAuthenticatedClients", MK_CONF_BOOL, "no", 0, 0, NULL, 0, NULL },
+	{ "IgnoreMailFrom", MK_CONF_LIST, NULL, 0, 0, NULL, MK_CONF_F_APPEND, NULL },
+	{ "SPFIgnoreResults", MK_CONF_BOOL, "no", 0, 0, NULL, 0, NULL },
+	{ "RequiredHeaders", MK_CONF_BOOL, "no", 0, 0, NULL, 0, NULL },
 	{ "IgnoreHosts", MK_CONF_LIST, "127.0.0.1, ::1", 0, 0, NULL, MK_CONF_F_APPEND, NULL },
 	{ "HistoryFile", MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL },
 	{ "PublicSuffixList", MK_CONF_STR, MK_DEFAULT_PSL, 0, 0, NULL, 0, NULL },
@@ -84,13 +89,9 @@ static const struct mk_conf_key dmarc_conf_table[] = {
 	{ "DomainWhitelist", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
 	{ "FailureReportsBcc", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
 	{ "FailureReportsOnNone", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
-	{ "HoldQuarantinedMessages", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
-	{ "IgnoreMailFrom", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
 	{ "MilterDebug", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
 	{ "RecordAllMessages", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
-	{ "RequiredHeaders", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
 	{ "SoftwareHeader", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
-	{ "SPFIgnoreResults", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
 	{ "Syslog", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
 	{ "SyslogFacility", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
 	{ "UMask", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
@@ -149,8 +150,12 @@ dmarc_conf_load(const char *path, char *err, size_t errlen)
 	c->reject_failures = mk_conf_bool(c->raw, "RejectFailures");
 	c->tempfail_on_error = mk_conf_bool(c->raw, "TemporaryFailures");
 	c->reject_multi_from = mk_conf_bool(c->raw, "RejectMultiValueFrom");
+	c->hold_quarantined = mk_conf_bool(c->raw, "HoldQuarantinedMessages");
 	c->spf_self = mk_conf_bool(c->raw, "SPFSelfValidate");
 	c->ignore_auth = mk_conf_bool(c->raw, "IgnoreAuthenticatedClients");
+	c->nignore_mailfrom = mk_conf_list(c->raw, "IgnoreMailFrom", &c->ignore_mailfrom);
+	c->spf_ignore_results = mk_conf_bool(c->raw, "SPFIgnoreResults");
+	c->required_headers = mk_conf_bool(c->raw, "RequiredHeaders");
 	c->failure_reports = mk_conf_bool(c->raw, "FailureReports");
 	c->report_relay = mk_conf_str(c->raw, "FailureReportsRelay");
 	c->report_from = mk_conf_str(c->raw, "FailureReportsSentBy");

@@ -27,8 +27,13 @@ struct dmarc_conf {
 	bool reject_failures;		/* RejectFailures: enforce reject/quarantine/tempfail */
 	bool tempfail_on_error;		/* TemporaryFailures: temperror -> 451 (with RejectFailures) */
 	bool reject_multi_from;		/* RejectMultiValueFrom */
+	bool hold_quarantined;		/* HoldQuarantinedMessages: quarantine -> hold (default yes) */
 	bool spf_self;			/* SPFSelfValidate */
 	bool ignore_auth;		/* IgnoreAuthenticatedClients */
+	const char *const *ignore_mailfrom;	/* IgnoreMailFrom: MAIL FROM domains not checked */
+	size_t nignore_mailfrom;
+	bool spf_ignore_results;	/* SPFIgnoreResults: no SPF from A-R / Received-SPF */
+	bool required_headers;		/* RequiredHeaders: RFC 5322 3.6 field counts, else 550 */
 	bool failure_reports;		/* FailureReports */
 	struct dmarc_ignore *ignore;	/* IgnoreHosts */
 	const char *history_file;	/* HistoryFile (SQLite), NULL = none */

@@ -18,6 +18,7 @@
 #include "lib/log.h"
 #include "milter-dmarc/dmarc_conf.h"
 #include "milter-dmarc/failure.h"
+#include "milter-dmarc/from_idn.h"
 #include "milter-dmarc/ignore.h"
 #include "milter-dmarc/runtime.h"
 #include "milter-dmarc/session.h"
@@ -113,22 +114,54 @@ cb_helo(struct mk_milter_ctx *ctx, char *helo)
 	return continue_or_noreply(c, MK_MP_NR_HELO);
 }
 
+/* 8-bit bytes (RFC 6531/6532: UTF-8 addresses, maybe U-label domains). */
+static bool
+has_8bit(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return true;
+	return false;
+}
+
 static void
 msg_set_sender(struct dmarc_msg *m, const char *arg, const char *helo)
 {
 	struct mk_path path;
 	const char *why;
+	char *conv = NULL;
+	bool changed;
 	size_t end;
 
 	snprintf(m->spf_sess.helo, sizeof(m->spf_sess.helo), "%s", helo);
+	/* SMTPUTF8: a U-label domain is taken as its A-labels (from_idn.h) */
+	if (arg != NULL && has_8bit(arg) &&
+	    (conv = dmarc_from_alabels(arg, strlen(arg), &changed, &why)) != NULL)
+		arg = conv;
 	if (arg == NULL || mk_path_parse(arg, strlen(arg), MK_PATH_LAX, &path, &end, &why) == -1 ||
 	    path.null) {
 		m->spf_sess.null_sender = true;
+		free(conv);
 		return;
 	}
+	free(conv);
 	mk_addr_format(&path.addr, m->spf_sess.mailfrom, sizeof(m->spf_sess.mailfrom));
 	snprintf(m->spf_sess.mailfrom_domain, sizeof(m->spf_sess.mailfrom_domain), "%s",
 	    path.addr.domain);
+}
+
+/* IgnoreMailFrom: the MAIL FROM domain is listed (exact, any case). */
+static bool
+mailfrom_ignored(const struct dmarc_conf *conf, const struct dmarc_msg *m)
+{
+	size_t i;
+
+	if (m->spf_sess.null_sender)
+		return false;
+	for (i = 0; i < conf->nignore_mailfrom; i++)
+		if (mk_domain_equal(conf->ignore_mailfrom[i], m->spf_sess.mailfrom_domain))
+			return true;
+	return false;
 }
 
 static enum mk_milter_status
@@ -154,22 +187,79 @@ cb_envfrom(struct mk_milter_ctx *ctx, char **argv)
 		msg_free(c);
 		return MK_MS_ACCEPT;
 	}
+	if (mailfrom_ignored(c->rt->conf, m)) {
+		mk_log_kv(MK_LOG_INFO, m->qid[0] ? m->qid : NULL, "mailfrom",
+		    m->spf_sess.mailfrom_domain, "action", "skip", "reason", "IgnoreMailFrom", NULL);
+		msg_free(c);
+		return MK_MS_ACCEPT;
+	}
 	return MK_MS_CONTINUE;
+}
+
+/* RFC 5322 3.6: [0] and [1] exactly once, the others at most once. */
+static const char *const rfc5322_fields[DMARC_RFC5322_N] = {
+	"Date", "From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Message-ID", "In-Reply-To",
+	"References", "Subject",
+};
+
+static void
+rfc5322_count(struct dmarc_msg *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < DMARC_RFC5322_N; i++)
+		if (strcasecmp(name, rfc5322_fields[i]) == 0) {
+			if (m->rfc5322[i] < 2)
+				m->rfc5322[i]++;
+			return;
+		}
+}
+
+int
+dmarc_rfc5322_check(const struct dmarc_msg *m, char *why, size_t whylen)
+{
+	size_t i;
+
+	for (i = 0; i < DMARC_RFC5322_N; i++) {
+		if (i < 2 && m->rfc5322[i] == 0) {
+			snprintf(why, whylen, "no %s header field", rfc5322_fields[i]);
+			return -1;
+		}
+		if (m->rfc5322[i] > 1) {
+			snprintf(why, whylen, "several %s header fields", rfc5322_fields[i]);
+			return -1;
+		}
+	}
+	if (m->from_bad || m->ndomains == 0) {
+		snprintf(why, whylen, "no domain name in the From header field");
+		return -1;
+	}
+	return 0;
 }
 
 static void
 hdr_from(struct dmarc_msg *m, const char *value)
 {
 	struct mk_from *f = calloc(1, sizeof(*f));
-	const char *why;
+	const char *why = NULL;
+	char *conv = NULL;
+	bool changed = false;
 	size_t i, j;
 
 	m->nfrom++;
-	if (f == NULL || mk_from_parse(value, strlen(value), f, &why) == -1) {
+	if (f != NULL && has_8bit(value) &&
+	    (conv = dmarc_from_alabels(value, strlen(value), &changed, &why)) != NULL)
+		value = conv;
+	if (f == NULL || why != NULL || mk_from_parse(value, strlen(value), f, &why) == -1) {
+		if (why != NULL)
+			mk_log_kv(MK_LOG_INFO, m->qid[0] ? m->qid : NULL, "from", "unparseable",
+			    "why", why, NULL);
 		m->from_bad = true;
+		free(conv);
 		free(f);
 		return;
 	}
+	free(conv);
 	for (i = 0; i < f->count; i++) {
 		for (j = 0; j < m->ndomains; j++)
 			if (strcmp(m->domains[j], f->addr[i].domain) == 0)
@@ -253,6 +343,7 @@ cb_header(struct mk_milter_ctx *ctx, char *name, char *value)
 		return continue_or_noreply(c, MK_MP_NR_HDR);
 	if (c->rt->conf->failure_reports)
 		hdr_keep(m, name, value);
+	rfc5322_count(m, name);
 	if (strcasecmp(name, "From") == 0)
 		hdr_from(m, value);
 	else if (strcasecmp(name, "Authentication-Results") == 0)

@@ -16,6 +16,7 @@
 #define DMARC_DOMAINS_MAX 4	/* distinct From domains evaluated (RejectMultiValueFrom off) */
 #define DMARC_REMOVE_MAX 16	/* forged A-R headers removed per message */
 #define DMARC_QID_MAX 32
+#define DMARC_RFC5322_N 11	/* fields counted for RequiredHeaders (milter.c) */
 
 struct dmarc_conf;
 struct mk_dmarc_history;
@@ -36,6 +37,7 @@ struct dmarc_msg {
 	struct mk_spf_session spf_sess;
 	bool auth_client;		/* SMTP AUTH ({auth_authen}) */
 	size_t nfrom;			/* From header fields seen */
+	unsigned char rfc5322[DMARC_RFC5322_N];	/* RequiredHeaders counts (saturate at 2) */
 	bool from_bad;			/* a From we could not parse */
 	size_t ndomains;
 	bool domains_overflow;
@@ -64,6 +66,11 @@ struct dmarc_conn {
 /* verdict.c: end of message. */
 enum mk_milter_status dmarc_eom(struct mk_milter_ctx *ctx, struct dmarc_conn *conn,
     struct dmarc_msg *msg);
+/* milter.c: RequiredHeaders -- RFC 5322 3.6 field counts (exactly one Date
+ * and From, at most one Sender, Reply-To, To, Cc, Bcc, Message-ID,
+ * In-Reply-To, References, Subject) and a From with a domain.  0, or -1
+ * with why. */
+int dmarc_rfc5322_check(const struct dmarc_msg *m, char *why, size_t whylen);
 /* milter.c: the callbacks, for mk_milter_open(). */
 const struct mk_milter_desc *dmarc_milter_desc(void);
 

@@ -26,17 +26,20 @@ query_dns(void *arg, const char *name, enum mk_dns_type type)
 	return mk_dns_query(arg, name, type);
 }
 
-/* Pick the SPF input: trusted A-R, else the trusted Received-SPF, else our
- * own evaluation (SPFSelfValidate), else none (logged). */
+/* Pick the SPF input: trusted A-R, else the trusted Received-SPF (neither
+ * with SPFIgnoreResults), else our own evaluation (SPFSelfValidate), else
+ * none (logged). */
 static void
 spf_input(struct dmarc_conn *c, struct dmarc_msg *m, struct mk_dmarc_input *in,
     const char **source)
 {
-	if (m->have_spf_ar) {
+	bool header_ok = !c->rt->conf->spf_ignore_results;	/* SPFIgnoreResults */
+
+	if (header_ok && m->have_spf_ar) {
 		in->spf = m->spf_ar;
 		in->spf_helo = m->spf_ar_helo;
 		*source = "authres";
-	} else if (m->have_spf_rspf) {
+	} else if (header_ok && m->have_spf_rspf) {
 		in->spf = m->spf_rspf;
 		in->spf_helo = m->spf_rspf_helo;
 		*source = "received-spf";
@@ -133,7 +136,8 @@ delivery_of(const struct dmarc_conf *conf, const struct mk_dmarc_outcome *o)
 		return "tempfail";
 	if (o->result == MK_DMARC_RES_FAIL && o->disposition == MK_DMARC_P_REJECT)
 		return "reject";
-	if (o->result == MK_DMARC_RES_FAIL && o->disposition == MK_DMARC_P_QUARANTINE)
+	if (o->result == MK_DMARC_RES_FAIL && o->disposition == MK_DMARC_P_QUARANTINE &&
+	    conf->hold_quarantined)
 		return "quarantine";
 	return "delivered";
 }
@@ -158,7 +162,7 @@ act(struct mk_milter_ctx *ctx, const struct dmarc_conf *conf, const struct dmarc
 		mk_milter_setreply(ctx, "550", "5.7.1", text);
 		return MK_MS_REJECT;
 	}
-	if (o->disposition == MK_DMARC_P_QUARANTINE) {
+	if (o->disposition == MK_DMARC_P_QUARANTINE && conf->hold_quarantined) {
 		snprintf(text, sizeof(text), "DMARC policy of %s", domain);
 		if (mk_milter_quarantine(ctx, text) != 0)
 			mk_log_warn(m->qid[0] ? m->qid : NULL, "quarantine failed");
@@ -202,6 +206,23 @@ bad_from(struct mk_milter_ctx *ctx, const struct dmarc_conn *c, const struct dma
 	return MK_MS_ACCEPT;
 }
 
+/* RequiredHeaders: a header RFC 5322 3.6 does not allow is refused before
+ * any evaluation (OpenDMARC: "RFC5322 requirement error"). */
+static int
+required_headers(struct mk_milter_ctx *ctx, const struct dmarc_conn *c,
+    const struct dmarc_msg *m)
+{
+	char why[128], text[256];
+
+	if (dmarc_rfc5322_check(m, why, sizeof(why)) == 0)
+		return 0;
+	mk_log_kv(MK_LOG_INFO, m->qid[0] ? m->qid : NULL, "client", c->ip, "action", "reject",
+	    "reason", "RequiredHeaders", "why", why, NULL);
+	snprintf(text, sizeof(text), "RFC5322 requirement error: %s", why);
+	mk_milter_setreply(ctx, "550", "5.7.1", text);
+	return -1;
+}
+
 static const char *
 from_problem(const struct dmarc_msg *m)
 {
@@ -230,6 +251,10 @@ dmarc_eom(struct mk_milter_ctx *ctx, struct dmarc_conn *c, struct dmarc_msg *m)
 
 	if (w == NULL || o == NULL || in == NULL || (worst = calloc(1, sizeof(*worst))) == NULL) {
 		rc = MK_MS_TEMPFAIL;
+		goto done;
+	}
+	if (c->rt->conf->required_headers && required_headers(ctx, c, m) == -1) {
+		rc = MK_MS_REJECT;
 		goto done;
 	}
 	remove_forged(ctx, m);

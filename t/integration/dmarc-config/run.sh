@@ -53,12 +53,12 @@ out=$("$milter" -n -c "$T/psl.conf" 2>&1)
 ok $? "7489 mode with a missing PSL: refused"
 like "$out" "psl.conf:3: PublicSuffixList: .*nope.dat" "missing PSL: names file:line"
 
-like "$(cat "$T/dump1")" "^MilterEngine libmilter" "default MilterEngine is libmilter (for now)"
+like "$(cat "$T/dump1")" "^MilterEngine own" "default MilterEngine is own"
 
 # SIGTERM and SIGINT end the milter cleanly: logged, exit 0 -- never the
 # default action in another thread.  SIGHUP: a stop too under engine
 # libmilter (libmilter's signal thread), a reload under engine own.
-engine=${MK_MILTER_ENGINE:-libmilter}
+engine=${MK_MILTER_ENGINE:-own}
 for sig in TERM INT HUP; do
 	printf 'Socket local:%s/sig.sock\nMilterEngine %s\n' "$T" "$engine" >"$T/sig.conf"
 	rm -f "$T/sig.sock"

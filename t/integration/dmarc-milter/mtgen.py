@@ -82,9 +82,18 @@ def main():
             if h.lower().startswith('from:'):
                 for w in h.replace(',', ' ').replace('<', ' ').replace('>', ' ').split():
                     if '@' in w:
-                        texts.append('Rejected by the DMARC policy of ' + w.split('@')[1].lower())
+                        dom = w.split('@')[1].lower()
+                        texts.append('Rejected by the DMARC policy of ' + dom)
+                        if not dom.isascii():	# the milter names the A-labels
+                            try:
+                                texts.append('Rejected by the DMARC policy of ' +
+                                             dom.encode('idna').decode())
+                            except UnicodeError:
+                                pass
         out.append('  if r == SMFIR_REPLYCODE and mt.eom_check(conn, MT_SMTPREPLY, "451", "4.7.5", '
                    '"DMARC policy could not be retrieved, try again later") then reply = "451"')
+        if c.get('text'):	# the case names the one reply text accepted
+            texts = [c['text']]
         for t in texts:
             out.append('  elseif r == SMFIR_REPLYCODE and mt.eom_check(conn, MT_SMTPREPLY, "550", '
                        '"5.7.1", %s) then reply = "550"' % lua_str(t))

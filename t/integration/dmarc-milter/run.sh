@@ -19,6 +19,7 @@ dns_require
 z() { dns_zone_add "$@" || bail_out "dns_zone_add $*"; }
 z _dmarc.reject.test 60 TXT "v=DMARC1; p=reject; rua=mailto:agg@reports.test"
 z _dmarc.quar.test 60 TXT "v=DMARC1; p=quarantine"
+z _dmarc.xn--bcher-kva.example 60 TXT "v=DMARC1; p=reject"
 z _dmarc.none.test 60 TXT "v=DMARC1; p=none"
 z _dmarc.strict.test 60 TXT "v=DMARC1; p=reject; adkim=s; aspf=s"
 z _dmarc.parent.test 60 TXT "v=DMARC1; p=none; sp=quarantine; np=reject"
@@ -68,7 +69,7 @@ start_milter() {
 	local name=$1 extra=$2
 	cat >"$T/$name.conf" <<CONF
 Socket unix:$T/$name.sock
-MilterEngine ${MK_MILTER_ENGINE:-libmilter}
+MilterEngine ${MK_MILTER_ENGINE:-own}
 AuthservID mx.dmarc.test
 TrustedAuthservIDs mx.trusted.test
 RejectFailures yes
@@ -144,8 +145,14 @@ SPFSelfValidate yes"
 start_milter psl "DMARCSpec 7489
 PublicSuffixList /usr/share/publicsuffix/public_suffix_list.dat"
 start_milter timeout "DNSTimeout 1"
+start_milter nohold "HoldQuarantinedMessages false"
+start_milter hold "HoldQuarantinedMessages true"
+start_milter strict "RequiredHeaders yes
+IgnoreMailFrom ignored.test, Skip.Example
+SPFIgnoreResults yes
+SPFSelfValidate yes"
 
-for inst in main lax psl; do
+for inst in main lax psl nohold hold strict; do
 	run_cases "$inst" >"$T/$inst.res"
 	report "$inst" <"$T/$inst.res"
 	grep -q '^NOK\|^MISS' "$T/$inst.res" && { sed 's/^/# /' "$T/$inst.out" | tail -20; sed 's/^/# /' "$T/$inst.log" | tail -20; }
