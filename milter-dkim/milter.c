@@ -232,6 +232,13 @@ mlfi_envfrom(struct mk_milter_ctx *ctx, char **argv)
 	pthread_mutex_unlock(&runtime_lock);
 	if ((qid = mk_milter_getsymval(ctx, "i")) != NULL && qid[0] != '\0')
 		snprintf(cc->msg->id, sizeof(cc->msg->id), "%s", qid);
+	/* Internal or authenticated: signed or passed, never verified, so no
+	 * key lookup (DNS): nothing blocks, and signing (0.25 ms RSA-2048,
+	 * 0.04 ms Ed25519) runs on the session's event loop -- engine own has
+	 * one per CPU, and a hand-off to a worker and back costs more than an
+	 * Ed25519 signature. */
+	if (cc->internal || cc->msg->login[0] != '\0')
+		(void)mk_milter_setoffload(ctx, 0);
 	return MK_MS_CONTINUE;
 }
 
