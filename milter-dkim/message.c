@@ -11,6 +11,7 @@
 
 #include "lib/addr.h"
 #include "lib/log.h"
+#include "milter-dkim/hosts.h"
 #include "milter-dkim/login_map.h"
 #include "milter-dkim/milter.h"
 #include "milter-dkim/session.h"
@@ -131,6 +132,31 @@ fail:
 	return -1;
 }
 
+/* An external, unauthenticated client sending as a domain we sign for:
+ * logged as OpenDKIM does ("external host ... attempted to send as ..."),
+ * unless the client is in ExternalIgnoreList.  The message is verified as
+ * any other external mail. */
+static void
+note_external_sender(const struct dkim_conn *cc, const struct dkim_msg *m)
+{
+	const struct dkim_conf *c = cc->rt->conf;
+	struct dkim_sign_req req[1];
+	const struct dkim_hdr *fh;
+	struct mk_from from;
+	const char *perr;
+
+	if (!c->sign || cc->internal || m->login[0] != '\0' || m->nfrom != 1 ||
+	    (c->ext_ignore != NULL &&
+	    dkim_hosts_match(c->ext_ignore, cc->ip, cc->host[0] ? cc->host : NULL)) ||
+	    (fh = hdr_find(m, "From")) == NULL ||
+	    mk_from_parse(fh->value, strlen(fh->value), &from, &perr) == -1 ||
+	    dkim_keys_lookup(c->keys, from.addr[0].local, from.addr[0].domain, false, req, 1) == 0)
+		return;
+	mk_log_kv(MK_LOG_NOTICE, m->id, "client", cc->ip[0] ? cc->ip : "-", "from_domain",
+	    from.addr[0].domain, "note", "external host attempted to send as a signing domain",
+	    NULL);
+}
+
 enum mk_milter_status
 dkim_msg_start(struct mk_milter_ctx *ctx, struct dkim_conn *cc, struct dkim_msg *m)
 {
@@ -148,6 +174,8 @@ dkim_msg_start(struct mk_milter_ctx *ctx, struct dkim_conn *cc, struct dkim_msg 
 		return dkim_milter_act(ctx, m, act, why);	/* quarantine: continues to eom */
 	if (rc == 1 && dkim_sign_start(cc, m, from.addr[0].local, from.addr[0].domain, &why) == -1)
 		return dkim_milter_act(ctx, m, c->on_internal, why);
+	if (rc == 0)
+		note_external_sender(cc, m);
 	if (m->nsign == 0 && c->verify && !cc->internal && m->login[0] == '\0' &&
 	    dkim_verify_start(cc, m, &why) == -1)
 		return dkim_milter_act(ctx, m, c->on_internal, why);

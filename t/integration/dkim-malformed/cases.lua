@@ -103,6 +103,7 @@ local cases = {
 	{ name = "auth-map", auth = "bob@example.net", ip = "192.0.2.9", headers = std(),
 	    body = body },
 	{ name = "auth-nodomain", auth = "carol", ip = "192.0.2.9", headers = std(), body = body },
+	{ name = "ext-ignored", ip = "192.0.2.10", headers = std(), body = body },
 	{ name = "ext-garbage", ip = "192.0.2.9",
 	    headers = std(nil, { { "DKIM-Signature", " garbage;;; =" },
 	        { "Authentication-Results", " mx.example.net; dkim=pass header.d=example.com" } }),

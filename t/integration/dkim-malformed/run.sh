@@ -5,7 +5,8 @@
 # unparsable From, 8-bit header bytes, a header name with spaces, a
 # 100 000 byte body line, a 50 MB body (memory must not follow the body
 # size), a garbage DKIM-Signature field, a forged
-# Authentication-Results; authenticated users signing as their own domain,
+# Authentication-Results; an external host sending as a signing domain
+# (logged unless in ExternalIgnoreList); authenticated users signing as their own domain,
 # as a SenderLoginMap domain, and refused (550 5.7.1) as another domain.
 # (A 100 000-byte header line and 40 signatures: see dkim-*-postfix.)
 . "$top_srcdir/t/lib.sh"
@@ -25,7 +26,7 @@ printf '%s\n' "# login  senders" "bob@example.net  example.com, @example.net" >"
 printf '%s\n' "Socket local:$T/dkim.sock" "Mode sv" "KeyTable $T/keytable" \
 	"SigningTable refile:$T/signingtable" "InternalHosts 127.0.0.1" \
 	"SenderLoginMap $T/logins" "AuthservID mx.example.net" "Nameservers $DNS_RESOLVER" \
-	>"$T/dkim.conf"
+	"ExternalIgnoreList 192.0.2.10" >"$T/dkim.conf"
 # a small ASan quarantine, so that RSS shows what the milter keeps, not what
 # ASan holds back after free
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4" dkim_milter_start "$T/dkim.conf"
@@ -81,6 +82,13 @@ run_case ext-garbage
 like "$line" "del=yes" "forged Authentication-Results with our authserv-id deleted"
 like "$line" "ar= ?mx\.example\.net; dkim=permerror reason=\"malformed signature: [^\"]+\"" \
 	"garbage DKIM-Signature: its own permerror entry"
+like "$(grep Qext-garbage "$T/dkim.log")" \
+	"client=192.0.2.9 from_domain=example.com note=\"external host attempted to send as a signing domain\"" \
+	"external host sending as a signing domain: logged (as OpenDKIM)"
+run_case ext-ignored
+like "$line" "reply=accept sig=0" "ExternalIgnoreList host: verified, not signed"
+! grep -q 'Qext-ignored.*external host attempted' "$T/dkim.log"
+ok $? "  ExternalIgnoreList host sending as a signing domain: not logged"
 # reload (SIGUSR1): a new key for example.com and On-Security quarantine
 openssl genpkey -algorithm ED25519 -out "$K/com2.key" 2>/dev/null
 chmod 600 "$K/com2.key"
