@@ -105,6 +105,16 @@ run_case twofrom
 like "$line" "stage=eom reply=accept sig=0 del=no q=yes" \
 	"two From with On-Security quarantine: accepted unsigned, quarantined at end of message"
 like "$(cat "$T/dkim.log")" "Qtwofrom action=quarantine" "  and quarantined"
+# On-Security discard: the message is dropped at end of headers (DISCARD)
+echo "On-Security discard" >>"$T/dkim.conf"
+n=$(grep -c 'configuration reloaded' "$T/dkim.log")
+kill -USR1 "$DKIM_PID"
+mk_wait_for 10 sh -c "[ \$(grep -c 'configuration reloaded' '$T/dkim.log') -gt $n ]"
+ok $? "SIGUSR1: On-Security discard loaded"
+run_case twofrom
+like "$line" "stage=eoh reply=discard sig=0" "two From with On-Security discard: discarded"
+is "$(grep -c 'Qtwofrom action=discard' "$T/dkim.log")" 1 "  and logged as discarded"
+sed -i '/^On-Security discard$/d' "$T/dkim.conf"
 # a reload that fails keeps the old configuration
 chmod 644 "$K/com2.key"
 kill -USR1 "$DKIM_PID"
