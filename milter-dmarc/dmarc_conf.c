@@ -88,7 +88,7 @@ static const struct mk_conf_key dmarc_conf_table[] = {
 	{ "CopyFailuresTo", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
 	{ "DomainWhitelist", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
 	{ "FailureReportsBcc", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
-	{ "FailureReportsOnNone", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ "FailureReportsOnNone", MK_CONF_BOOL, "no", 0, 0, NULL, 0, NULL },
 	{ "MilterDebug", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
 	{ "RecordAllMessages", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
 	{ "SoftwareHeader", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
@@ -157,6 +157,7 @@ dmarc_conf_load(const char *path, char *err, size_t errlen)
 	c->spf_ignore_results = mk_conf_bool(c->raw, "SPFIgnoreResults");
 	c->required_headers = mk_conf_bool(c->raw, "RequiredHeaders");
 	c->failure_reports = mk_conf_bool(c->raw, "FailureReports");
+	c->failure_on_none = mk_conf_bool(c->raw, "FailureReportsOnNone");
 	c->report_relay = mk_conf_str(c->raw, "FailureReportsRelay");
 	c->report_from = mk_conf_str(c->raw, "FailureReportsSentBy");
 	mk_rate_parse(mk_conf_str(c->raw, "FailureReportsRateLimit"), &c->fr_rate_dest, err, errlen);

@@ -35,6 +35,7 @@ struct dmarc_conf {
 	bool spf_ignore_results;	/* SPFIgnoreResults: no SPF from A-R / Received-SPF */
 	bool required_headers;		/* RequiredHeaders: RFC 5322 3.6 field counts, else 550 */
 	bool failure_reports;		/* FailureReports */
+	bool failure_on_none;		/* FailureReportsOnNone: also for p=none */
 	struct dmarc_ignore *ignore;	/* IgnoreHosts */
 	const char *history_file;	/* HistoryFile (SQLite), NULL = none */
 	const char *psl_path;		/* PublicSuffixList */

@@ -301,7 +301,11 @@ dmarc_failure_report(const struct dmarc_conn *c, const struct dmarc_msg *m,
 	size_t i, len;
 	int ok;
 
+	/* OpenDMARC's FailureReportsOnNone: a domain asking for no policy gets
+	 * no failure reports unless the admin says so */
 	if (!conf->failure_reports || !dmarc_failure_wanted(rec, in, o) ||
+	    (!conf->failure_on_none &&
+	    (o->policy == MK_DMARC_P_NONE || o->policy == MK_DMARC_P_UNSET)) ||
 	    (w = calloc(1, sizeof(*w))) == NULL)
 		return;
 	if (conf->report_from != NULL)

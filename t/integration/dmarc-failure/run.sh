@@ -45,6 +45,7 @@ Resolver $DNS_RESOLVER
 FailureReports yes
 FailureReportsRelay 127.0.0.1:$sport
 FailureReportsSentBy dmarc-reports@mx.dmarc.test
+FailureReportsOnNone yes
 CONF
 "$milter" -f -c "$T/m.conf" >"$T/m.log" 2>&1 &
 mk_track_pid $!
@@ -117,6 +118,21 @@ like "$r" "^yes@reports.example\|.*\|ext.test\|.*\|spam\|$" \
 	"authorized external ruf gets the report (p=quarantine: Delivery-Result spam)"
 is "$(grep -c '^no@elsewhere.example' <<<"$r")" 0 "unauthorized external ruf gets nothing"
 like "$(cat "$T/m.log")" "failure_report=no@elsewhere.example status=skipped" "the skip is logged"
+# FailureReportsOnNone no (the default, as OpenDMARC): a p=none domain gets
+# no failure report, a p=reject one still does
+sed '/^FailureReportsOnNone/d; s|m\.sock|m2.sock|' "$T/m.conf" >"$T/m2.conf"
+"$milter" -f -c "$T/m2.conf" >"$T/m2.log" 2>&1 &
+mk_track_pid $!
+MILTER_PIDS="$MILTER_PIDS $!"
+mk_wait_unix "$T/m2.sock" 10 || bail_out "second milter did not start"
+n=$(sink_count rep)
+python3 "$mtgen" "$T/cases.txt" main "unix:$T/m2.sock" >"$T/m2.lua"
+miltertest -s "$T/m2.lua" >"$T/m2.out" 2>&1
+is "$(grep -c '^R|' "$T/m2.out")" 7 "FailureReportsOnNone no: the seven messages again"
+sink_wait rep $((n + 2)) 15
+sleep 1
+is "$(sink_count rep)" $((n + 2)) \
+	"FailureReportsOnNone no: only the p=reject and p=quarantine failures are reported (2, not 5)"
 # stop the milters (SIGTERM: libmilter returns, everything is freed) and
 # check that the sanitizers (ASan, UBSan, LeakSanitizer) said nothing
 stop_and_check_sanitizers() {	# stop_and_check_sanitizers LOG...
@@ -130,5 +146,5 @@ stop_and_check_sanitizers() {	# stop_and_check_sanitizers LOG...
 		ok 0 "milters stopped, sanitizers quiet"
 	fi
 }
-stop_and_check_sanitizers "$T/m.log"
+stop_and_check_sanitizers "$T/m.log" "$T/m2.log"
 done_testing
