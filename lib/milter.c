@@ -4,9 +4,11 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/daemon.h"
 #include "lib/milter.h"
 #include "lib/milter_engine.h"
 
@@ -56,6 +58,25 @@ mk_milter_free(struct mk_milter *m)
 	if (m == NULL)
 		return NULL;
 	return m->ops->free(m);
+}
+
+static void
+signal_stop(void *arg, int sig)
+{
+	(void)sig;
+	mk_milter_stop(arg);
+}
+
+int
+mk_milter_signals_start(struct mk_milter *m, enum mk_milter_engine engine,
+    int (*reload)(void *arg, char *err, size_t errlen), const char *what)
+{
+	static const int reload_own[] = { SIGHUP, SIGUSR1, 0 }, stop_own[] = { SIGTERM, SIGINT, 0 };
+	struct mk_signals s = { reload_own, stop_own, reload, signal_stop, m, what };
+
+	if (engine == MK_MILTER_LIBMILTER)
+		return mk_reload_thread_start(SIGUSR1, reload, NULL, what);
+	return mk_signal_thread_start(&s);
 }
 
 void *

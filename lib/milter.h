@@ -153,6 +153,14 @@ int mk_milter_run(struct mk_milter *m);
 /* From any thread or a sigwait() thread (not from a signal handler). */
 void mk_milter_stop(struct mk_milter *m);
 
+/* The milter daemons' signals, on a signal thread (lib/daemon.h).  Engine
+ * own: SIGHUP and SIGUSR1 call reload(NULL...), SIGTERM and SIGINT
+ * mk_milter_stop(m).  Engine libmilter: SIGUSR1 reloads (libmilter's own
+ * signal thread takes HUP, TERM and INT, see lib/daemon.h).  what: what is
+ * reloaded, for the log.  Call before any other thread is created.  0 / -1. */
+int mk_milter_signals_start(struct mk_milter *m, enum mk_milter_engine engine,
+    int (*reload)(void *arg, char *err, size_t errlen), const char *what);
+
 /* Free after mk_milter_run() returned (removes a unix socket it created). NULL. */
 struct mk_milter *mk_milter_free(struct mk_milter *m);
 

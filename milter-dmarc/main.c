@@ -52,26 +52,6 @@ reload(void *arg, char *err, size_t errlen)
 }
 
 static void
-stop_milter(void *arg, int sig)
-{
-	(void)sig;
-	mk_milter_stop(arg);
-}
-
-/* Engine own: HUP and USR1 reload, TERM and INT stop; engine libmilter:
- * USR1 reloads (libmilter's signal thread has HUP, TERM, INT). */
-static int
-signals_start(struct mk_milter *m, enum mk_milter_engine engine)
-{
-	static const int reload_own[] = { SIGHUP, SIGUSR1, 0 }, stop_own[] = { SIGTERM, SIGINT, 0 };
-	struct mk_signals s = { reload_own, stop_own, reload, stop_milter, m, conf_path };
-
-	if (engine == MK_MILTER_LIBMILTER)
-		return mk_reload_thread_start(SIGUSR1, reload, NULL, conf_path);
-	return mk_signal_thread_start(&s);
-}
-
-static void
 usage(void)
 {
 	fprintf(stderr, "usage: mailaka-dmarc [-c FILE] [-f] [-n] [-V]\n");
@@ -137,7 +117,7 @@ main(int argc, char **argv)
 	    c->socket, c->spec == MK_DMARC_SPEC_7489 ? "7489" : "9989", c->authserv_id,
 	    mk_milter_engine_name(engine));
 	dmarc_runtime_set(rt);
-	if (signals_start(m, engine) == -1)
+	if (mk_milter_signals_start(m, engine, reload, conf_path) == -1)
 		mk_fatal("cannot start the signal thread");
 	rc = mk_milter_run(m);
 	dmarc_failure_drain(10);
