@@ -76,17 +76,6 @@ v_socket(const char *v, char *err, size_t errlen)
 }
 
 static int
-v_engine(const char *v, char *err, size_t errlen)
-{
-	enum mk_milter_engine e;
-
-	if (mk_milter_engine_parse(v, &e) == 0)
-		return 0;
-	snprintf(err, errlen, "must be own or libmilter");
-	return -1;
-}
-
-static int
 v_resolver(const char *v, char *err, size_t errlen)
 {
 	return mk_dns_resolver_valid(v, err, errlen);
@@ -109,7 +98,7 @@ static const struct mk_conf_key fwd_table[] = {
 	SOCK("TCPReverseSocket", NULL),
 	SOCK("TCPAliasSocket", NULL),
 	SOCK("Milter", NULL),
-	{ "MilterEngine", MK_CONF_STR, "own", 0, 0, v_engine, 0, NULL },
+	{ "MilterEngine", MK_CONF_STR, "own", 0, 0, mk_milter_engine_valid, 0, NULL },
 	{ "SRSDomain", MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL },
 	{ "SRSSecrets", MK_CONF_STR, "/etc/postsrsd.secret", 0, 0, NULL, 0, NULL },
 	{ "SRSHashLength", MK_CONF_INT, "4", MK_SRS_HASH_LEN_MIN, MK_SRS_HASH_LEN_MAX, NULL, 0, NULL },

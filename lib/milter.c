@@ -24,6 +24,17 @@ mk_milter_engine_parse(const char *s, enum mk_milter_engine *out)
 	return 0;
 }
 
+int
+mk_milter_engine_valid(const char *s, char *err, size_t errlen)
+{
+	enum mk_milter_engine e;
+
+	if (mk_milter_engine_parse(s, &e) == 0)
+		return 0;
+	snprintf(err, errlen, "must be own or libmilter");
+	return -1;
+}
+
 const char *
 mk_milter_engine_name(enum mk_milter_engine e)
 {

@@ -134,6 +134,8 @@ struct mk_milter;
 /* Parse "own" / "libmilter". 0 / -1. */
 int mk_milter_engine_parse(const char *s, enum mk_milter_engine *out);
 const char *mk_milter_engine_name(enum mk_milter_engine e);
+/* A config validator for MilterEngine (lib/conf.h's signature). 0 / -1 with err. */
+int mk_milter_engine_valid(const char *s, char *err, size_t errlen);
 
 /* Bind the socket (a stale unix socket is removed first; it is created
  * with the process umask, as libmilter does).  Call before dropping

@@ -76,17 +76,6 @@ v_action(const char *v, char *err, size_t errlen)
 }
 
 static int
-v_engine(const char *v, char *err, size_t errlen)
-{
-	enum mk_milter_engine e;
-
-	if (mk_milter_engine_parse(v, &e) == 0)
-		return 0;
-	snprintf(err, errlen, "must be own or libmilter");
-	return -1;
-}
-
-static int
 v_sign_engine(const char *v, char *err, size_t errlen)
 {
 	if (strcasecmp(v, "native") == 0 || strcasecmp(v, "libopendkim") == 0)
@@ -106,7 +95,7 @@ v_resolver(const char *v, char *err, size_t errlen)
 
 static const struct mk_conf_key dkim_conf_table[] = {
 	{ "Socket", MK_CONF_STR, "local:/run/mailaka/dkim.sock", 0, 0, NULL, 0, NULL },
-	{ "MilterEngine", MK_CONF_STR, "own", 0, 0, v_engine, 0, NULL },
+	{ "MilterEngine", MK_CONF_STR, "own", 0, 0, mk_milter_engine_valid, 0, NULL },
 	{ "Mode", MK_CONF_STR, "sv", 0, 0, v_mode, 0, NULL },
 	{ "Domain", MK_CONF_LIST, NULL, 0, 0, NULL, MK_CONF_F_APPEND, NULL },
 	{ "Selector", MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL },

@@ -38,21 +38,10 @@ v_rate(const char *v, char *err, size_t errlen)
 	return mk_rate_parse(v, &r, err, errlen);
 }
 
-static int
-v_engine(const char *v, char *err, size_t errlen)
-{
-	enum mk_milter_engine e;
-
-	if (mk_milter_engine_parse(v, &e) == 0)
-		return 0;
-	snprintf(err, errlen, "must be own or libmilter");
-	return -1;
-}
-
 #define IGN MK_CONF_F_IGNORED
 static const struct mk_conf_key dmarc_conf_table[] = {
 	{ "Socket", MK_CONF_STR, "local:/run/mailaka/dmarc.sock", 0, 0, NULL, 0, NULL },
-	{ "MilterEngine", MK_CONF_STR, "own", 0, 0, v_engine, 0, NULL },
+	{ "MilterEngine", MK_CONF_STR, "own", 0, 0, mk_milter_engine_valid, 0, NULL },
 	{ "AuthservID", MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL },
 	{ "TrustedAuthservIDs", MK_CONF_LIST, NULL, 0, 0, NULL, MK_CONF_F_APPEND, NULL },
 	{ "RejectFailures", MK_CONF_BOOL, "no", 0, 0, NULL, 0, NULL },
