@@ -14,7 +14,9 @@
 #   pf_flush NAME                    postqueue -f
 #
 #   sink_start NAME ADDR             smtp-sink on ADDR:<free port>, one file per
-#                                    message in $T/sink-NAME; exports SINK_PORT_<NAME>
+#                                    message in $T/sink-NAME; exports SINK_PORT_<NAME>;
+#                                    $SINK_FLAGS are added to its options (bench/
+#                                    uses -c: running counters in $T/sink-NAME.log)
 #   sink_count NAME                  messages received so far
 #   sink_wait NAME N [SECONDS]       wait until N messages (default 30 s)
 #   sink_file NAME N                 path of the N-th message as dumped (arrival
@@ -98,7 +100,7 @@ sink_start() {	# sink_start NAME ADDR
 	port=$(mk_free_port "$addr")
 	mkdir -p "$T/sink-$name"
 	chown postfix "$T/sink-$name"
-	smtp-sink -u postfix -d "$T/sink-$name/%H%M%S." "$addr:$port" 64 \
+	smtp-sink ${SINK_FLAGS:-} -u postfix -d "$T/sink-$name/%H%M%S." "$addr:$port" 64 \
 		>"$T/sink-$name.log" 2>&1 &
 	mk_track_pid $!
 	mk_wait_port "$addr" "$port" 10 || return 1
