@@ -16,11 +16,23 @@ lc(int c)
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
+/* Into the digest, up to the limit (l=) when there is one. */
+static void
+digest(struct mk_dkim_emit *e, const void *p, size_t n)
+{
+	e->total += n;
+	if (e->limited)
+		n = e->hashed >= e->limit ? 0 : (size_t)(e->limit - e->hashed < n ?
+		    e->limit - e->hashed : n);
+	e->hashed += n;
+	if (n > 0 && EVP_DigestUpdate(e->md, p, n) != 1)
+		e->failed = true;
+}
+
 static void
 emit_flush(struct mk_dkim_emit *e)
 {
-	if (e->n > 0 && EVP_DigestUpdate(e->md, e->buf, e->n) != 1)
-		e->failed = true;
+	digest(e, e->buf, e->n);
 	e->n = 0;
 }
 
@@ -30,8 +42,7 @@ mk_dkim_emit(struct mk_dkim_emit *e, const void *p, size_t len)
 	if (e->n + len > sizeof(e->buf)) {
 		emit_flush(e);
 		if (len >= sizeof(e->buf)) {
-			if (EVP_DigestUpdate(e->md, p, len) != 1)
-				e->failed = true;
+			digest(e, p, len);
 			return;
 		}
 	}

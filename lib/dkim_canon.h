@@ -1,6 +1,6 @@
 /*
  * lib/dkim_canon.h: RFC 6376 3.4 canonicalization into a SHA-256 context,
- * for lib/dkim_sign.c.  The body is canonicalized as it streams (bounded
+ * for lib/dkim_sign.c and lib/dkim_verify.c.  The body is canonicalized as it streams (bounded
  * memory: only a count of held-back empty lines); a header field is
  * canonicalized in one call.
  */
@@ -21,6 +21,10 @@ struct mk_dkim_emit {
 	EVP_MD_CTX *md;
 	size_t n;
 	bool failed;		/* an EVP_DigestUpdate failed */
+	bool limited;		/* only the first limit bytes are hashed (l=) */
+	unsigned long long limit;
+	unsigned long long total;	/* canonical bytes seen (hashed or not) */
+	unsigned long long hashed;
 	unsigned char buf[MK_DKIM_EMIT_BUF];
 };
 

@@ -108,6 +108,7 @@ static const struct mk_conf_key dkim_conf_table[] = {
 	{ "ExternalIgnoreList", MK_CONF_LIST, NULL, 0, 0, NULL, MK_CONF_F_APPEND, NULL },
 	{ "Canonicalization", MK_CONF_STR, "relaxed/relaxed", 0, 0, v_canon, 0, NULL },
 	{ "SignEngine", MK_CONF_STR, "native", 0, 0, v_sign_engine, 0, NULL },
+	{ "VerifyEngine", MK_CONF_STR, "native", 0, 0, v_sign_engine, 0, NULL },
 	{ "OversignHeaders", MK_CONF_LIST, "From, To, Cc, Subject, Date, Reply-To, Message-ID, "
 	    "MIME-Version, Content-Type, Content-Transfer-Encoding", 0, 0, NULL, 0, NULL },
 	{ "SignHeaders", MK_CONF_LIST, NULL, 0, 0, NULL, 0, NULL },
@@ -223,6 +224,7 @@ conf_build(struct dkim_conf *c, char *err, size_t errlen)
 	(void)mk_milter_engine_parse(mk_conf_str(c->raw, "MilterEngine"), &c->engine);
 	c->sign_engine = strcasecmp(mk_conf_str(c->raw, "SignEngine"), "libopendkim") == 0 ?
 	    DKIM_SIGN_LIBOPENDKIM : DKIM_SIGN_NATIVE;
+	c->verify_native = strcasecmp(mk_conf_str(c->raw, "VerifyEngine"), "libopendkim") != 0;
 	c->sign = strchr(mode, 's') != NULL;
 	c->verify = strchr(mode, 'v') != NULL;
 	(void)canon_parse(mk_conf_str(c->raw, "Canonicalization"), &c->hcanon, &c->bcanon);

@@ -42,6 +42,7 @@ struct dkim_conf {
 	bool sign, verify;		/* Mode */
 	enum dkim_canon hcanon, bcanon;	/* Canonicalization */
 	enum dkim_sign_engine sign_engine; /* SignEngine */
+	bool verify_native;		/* VerifyEngine native (lib/dkim_verify), else libopendkim */
 	const char *const *oversign;	/* OversignHeaders, NULL-terminated */
 	const char *const *signhdrs;	/* SignHeaders or NULL (library default) */
 	long ttl;			/* SignatureTTL, 0 = no x= */

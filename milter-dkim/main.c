@@ -37,9 +37,11 @@
 #include <unistd.h>
 
 #include "lib/daemon.h"
+#include "lib/dkim_verify.h"
 #include "lib/log.h"
 #include "lib/milter.h"
 #include "milter-dkim/dkim_conf.h"
+#include "milter-dkim/keyrec.h"
 #include "milter-dkim/milter.h"
 #include "milter-dkim/session.h"
 
@@ -73,6 +75,7 @@ reload(void *arg, char *err, size_t errlen)
 	if ((rt = load_runtime(err, errlen)) == NULL)
 		return -1;
 	dkim_runtime_set(rt);
+	dkim_keyrec_clear();	/* a reload is also how an admin says "keys changed" */
 	return 0;
 }
 
@@ -144,5 +147,7 @@ main(int argc, char **argv)
 	if (pidfile[0] != '\0')
 		(void)mk_pidfile_remove(pidfile);
 	m = mk_milter_free(m);
+	dkim_keyrec_clear();
+	mk_dkim_verify_cache_clear();
 	return rc == 0 ? 0 : 1;
 }

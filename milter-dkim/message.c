@@ -132,6 +132,24 @@ fail:
 	return -1;
 }
 
+/* VerifyEngine native: the header fields, as received, then their end (a
+ * field refused for size makes every signature "header too large"). */
+static size_t
+feed_native(const struct dkim_conn *cc, struct dkim_msg *m)
+{
+	const struct dkim_hdr *h;
+	unsigned char *f;
+	size_t len;
+
+	for (h = m->hdrs; h != NULL; h = h->next) {
+		if ((f = dkim_field_text(cc, h, &len)) == NULL)
+			break;
+		(void)mk_dkim_verifier_header(m->nverify, (const char *)f, len);
+		free(f);
+	}
+	return mk_dkim_verifier_eoh(m->nverify);
+}
+
 /* An external, unauthenticated client sending as a domain we sign for:
  * logged as OpenDKIM does ("external host ... attempted to send as ..."),
  * unless the client is in ExternalIgnoreList.  The message is verified as
@@ -179,7 +197,7 @@ dkim_msg_start(struct mk_milter_ctx *ctx, struct dkim_conn *cc, struct dkim_msg 
 	if (m->nsign == 0 && c->verify && !cc->internal && m->login[0] == '\0' &&
 	    dkim_verify_start(cc, m, &why) == -1)
 		return dkim_milter_act(ctx, m, c->on_internal, why);
-	if (m->nsign == 0 && m->verify == NULL) {
+	if (m->nsign == 0 && m->verify == NULL && m->nverify == NULL) {
 		mk_log_kv(MK_LOG_INFO, m->id, "action", "pass", "reason",
 		    m->skip_why ? m->skip_why : rc == 1 || !c->sign ? "not verified" : "no key",
 		    NULL);
@@ -192,6 +210,10 @@ dkim_msg_start(struct mk_milter_ctx *ctx, struct dkim_conn *cc, struct dkim_msg 
 		return dkim_milter_act(ctx, m, c->on_internal, "header processing failed");
 	if (m->verify != NULL && feed_all(cc, m, m->verify, true) == -1)
 		return dkim_milter_act(ctx, m, c->on_internal, "header processing failed");
+	/* no signature, or every key among the recent ones: the end of the
+	 * message needs no DNS and runs on the event loop */
+	if (m->nverify != NULL && (feed_native(cc, m) == 0 || dkim_verify_prefetch(m) == 0))
+		(void)mk_milter_setoffload(ctx, 0);
 	return MK_MS_CONTINUE;
 }
 
@@ -210,6 +232,8 @@ dkim_msg_body(struct mk_milter_ctx *ctx, struct dkim_conn *cc, struct dkim_msg *
 	}
 	if (dkim_sign_body(m, buf, len) == -1)
 		return dkim_milter_act(ctx, m, cc->rt->conf->on_internal, "body processing failed");
+	if (m->nverify != NULL)
+		mk_dkim_verifier_body(m->nverify, buf, len);
 	if (m->verify != NULL) {
 		st = dkim_body(m->verify, buf, len);
 		if (st != DKIM_STAT_OK && st != DKIM_STAT_NOSIG)
@@ -227,7 +251,7 @@ dkim_msg_eom(struct mk_milter_ctx *ctx, struct dkim_conn *cc, struct dkim_msg *m
 	}
 	if (m->nsign > 0)
 		return dkim_sign_finish(ctx, cc, m);
-	if (m->verify != NULL)
+	if (m->verify != NULL || m->nverify != NULL)
 		return dkim_verify_finish(ctx, cc, m);
 	return MK_MS_ACCEPT;
 }

@@ -94,6 +94,12 @@ msg_free(struct dkim_msg *m)
 	}
 	if (m->verify != NULL)
 		dkim_free(m->verify);
+	mk_dkim_verifier_free(m->nverify);
+	for (i = 0; i < m->npre; i++) {
+		free(m->pre[i].name);
+		free(m->pre[i].txt);
+	}
+	free(m->pre);
 	free(m);
 	return NULL;
 }
@@ -162,9 +168,14 @@ mlfi_negotiate(struct mk_milter_ctx *ctx, unsigned long f0, unsigned long f1, un
 {
 	unsigned long want0 = MK_MA_ADDHDRS | MK_MA_CHGHDRS | MK_MA_QUARANTINE;
 	unsigned long skip = MK_MP_NOHELO | MK_MP_NORCPT | MK_MP_NOUNKNOWN | MK_MP_NODATA;
-	/* no reply to CONNECT, MAIL and each header: fewer round trips (a
-	 * tempfail there waits for the next stage that replies) */
-	unsigned long noreply = MK_MP_NR_CONN | MK_MP_NR_MAIL | MK_MP_NR_HDR;
+	/* no reply to CONNECT, MAIL, each header and each body chunk: fewer
+	 * round trips (a tempfail there waits for the next stage that replies).
+	 * EOH keeps its reply: a message we neither sign nor verify is accepted
+	 * there and the MTA sends us no body.  Measured through Postfix
+	 * (bench/dkim-postfix -P): no reply to body chunks saves 0.17 ms of CPU
+	 * per 2 KB message (Postfix + milter), no reply to EOH as well only
+	 * 0.05 ms more */
+	unsigned long noreply = MK_MP_NR_CONN | MK_MP_NR_MAIL | MK_MP_NR_HDR | MK_MP_NR_BODY;
 
 	struct dkim_conn *cc;
 
@@ -239,6 +250,8 @@ mlfi_envfrom(struct mk_milter_ctx *ctx, char **argv)
 	 * Ed25519 signature. */
 	if (cc->internal || cc->msg->login[0] != '\0')
 		(void)mk_milter_setoffload(ctx, 0);
+	else if (cc->rt->conf->verify_native)	/* keys are looked up at EOM only */
+		(void)mk_milter_setoffload(ctx, MK_MSTAGE_EOM);
 	return MK_MS_CONTINUE;
 }
 

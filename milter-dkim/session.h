@@ -14,6 +14,7 @@
 #include <opendkim/dkim.h>
 
 #include "lib/dkim_sign.h"
+#include "lib/dkim_verify.h"
 
 #include "milter-dkim/dkim_conf.h"
 #include "milter-dkim/keys.h"
@@ -48,6 +49,11 @@ struct dkim_keyq {
 	char why[128];			/* non-empty: our own permerror reason */
 };
 
+/* A key record taken from the cache of recent ones (keyrec.c) at EOH. */
+struct dkim_keypre {
+	char *name, *txt;
+};
+
 struct dkim_msg {
 	struct dkim_runtime *rt;	/* borrowed from the connection */
 	char id[64];			/* queue id or a counter */
@@ -60,7 +66,10 @@ struct dkim_msg {
 	struct mk_dkim_signer *native[DKIM_SIGN_REQS_MAX]; /* SignEngine native */
 	struct dkim_sign_req req[DKIM_SIGN_REQS_MAX];
 	size_t nsign;
-	DKIM *verify;
+	DKIM *verify;			/* VerifyEngine libopendkim */
+	struct mk_dkim_verifier *nverify; /* VerifyEngine native */
+	struct dkim_keypre *pre;	/* key records found in keyrec.c at EOH */
+	size_t npre;
 	struct dkim_keyq keyq[DKIM_KEYQ_MAX];
 	size_t nkeyq;
 	double dns_spent;		/* seconds spent in key lookups for this message */
@@ -101,6 +110,10 @@ int dkim_sign_start(struct dkim_conn *cc, struct dkim_msg *m, const char *from_l
     const char *from_domain, const char **why);
 /* verify.c: the verifying handle. 0, or -1 with why. */
 int dkim_verify_start(struct dkim_conn *cc, struct dkim_msg *m, const char **why);
+/* verify.c: VerifyEngine native, at EOH: take every key record the message
+ * needs from the recent ones; 0 when all were there (EOM then needs no
+ * DNS), -1 otherwise. */
+int dkim_verify_prefetch(struct dkim_msg *m);
 /* verify.c: libopendkim key lookup callback (set in runtime.c). */
 DKIM_CBSTAT dkim_verify_key_lookup(DKIM *d, DKIM_SIGINFO *sig, u_char *buf, size_t buflen);
 

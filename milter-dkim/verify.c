@@ -1,9 +1,11 @@
 /*
- * milter-dkim/verify.c: verification.  libopendkim checks the signatures
- * (keys fetched through lib/dns by the key lookup callback); this file
- * then gives every DKIM-Signature header field its own result with RFC 8301
- * / RFC 6376 semantics where libopendkim is lenient or coarse, writes one
- * Authentication-Results field, removes forged ones carrying our
+ * milter-dkim/verify.c: verification.  VerifyEngine native (default):
+ * lib/dkim_verify checks the signatures, with keys fetched through lib/dns
+ * (native_lookup) or taken from the recent ones (keyrec.c) at end of header;
+ * VerifyEngine libopendkim: libopendkim does (dkim_verify_key_lookup).
+ * This file then gives every DKIM-Signature header field its own result
+ * with RFC 8301 / RFC 6376 semantics where libopendkim is lenient or coarse,
+ * writes one Authentication-Results field, removes forged ones carrying our
  * authserv-id, and applies the On-* action.
  */
 #include "config.h"
@@ -18,15 +20,31 @@
 #include "lib/dkim_tags.h"
 #include "lib/dns.h"
 #include "lib/log.h"
+#include "milter-dkim/keyrec.h"
 #include "milter-dkim/milter.h"
 #include "milter-dkim/session.h"
 #include "milter-dkim/verify.h"
 
+static enum mk_dkim_key_status native_lookup(void *arg, const char *domain,
+    const char *selector, char *txt, size_t txtsz, char *why, size_t whylen);
+
 int
 dkim_verify_start(struct dkim_conn *cc, struct dkim_msg *m, const char **why)
 {
+	struct mk_dkim_verify_params p;
 	DKIM_STAT st;
 
+	if (cc->rt->conf->verify_native) {
+		memset(&p, 0, sizeof(p));
+		p.min_rsa_bits = (unsigned)cc->rt->conf->min_key_bits;
+		p.lookup = native_lookup;
+		p.lookup_arg = m;
+		if ((m->nverify = mk_dkim_verifier_new(&p)) == NULL) {
+			*why = "cannot start verification";
+			return -1;
+		}
+		return 0;
+	}
 	m->verify = dkim_verify(cc->rt->lib, (const u_char *)m->id, NULL, &st);
 	if (m->verify == NULL) {
 		*why = "cannot start verification";
@@ -66,42 +84,50 @@ mono_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-DKIM_CBSTAT
-dkim_verify_key_lookup(DKIM *d, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
+/* Fetch the key record of d=/s= into buf: 0, or -1 with the reason in the
+ * message's key query slot (*qp, NULL when there is none to record it). */
+static int
+key_fetch(struct dkim_msg *m, const char *dom, const char *sel, char *buf, size_t buflen,
+    struct dkim_keyq **qp)
 {
-	struct dkim_msg *m = dkim_get_user_context(d);
-	const char *dom = (const char *)dkim_sig_getdomain(sig);
-	const char *sel = (const char *)dkim_sig_getselector(sig);
 	struct mk_dns_answer *ans;
 	struct dkim_keyq *q;
 	char name[MK_DNS_NAME_MAX + 2];
 	double t0;
 
-	if (m == NULL || dom == NULL || sel == NULL || (q = keyq_slot(m, dom, sel)) == NULL)
-		return DKIM_CBSTAT_ERROR;
+	size_t i;
+
+	if ((*qp = q = keyq_slot(m, dom, sel)) == NULL)
+		return -1;
 	if ((size_t)snprintf(name, sizeof(name), "%s._domainkey.%s", sel, dom) > MK_DNS_NAME_MAX) {
 		snprintf(q->why, sizeof(q->why), "key name too long");
-		return DKIM_CBSTAT_NOTFOUND;
+		return -1;
+	}
+	for (i = 0; i < m->npre; i++) {
+		if (strcasecmp(m->pre[i].name, name) == 0 && strlen(m->pre[i].txt) < buflen) {
+			memcpy(buf, m->pre[i].txt, strlen(m->pre[i].txt) + 1);
+			return 0;
+		}
 	}
 	/* many signatures on a slow domain must not hold the message for minutes */
 	if (m->dns_spent >= (double)(DKIM_DNS_BUDGET_FACTOR * m->rt->conf->dns_timeout)) {
 		q->status = MK_DNS_TIMEOUT;
 		snprintf(q->why, sizeof(q->why), "key lookup: DNS time for this message spent");
-		return DKIM_CBSTAT_NOTFOUND;
+		return -1;
 	}
 	t0 = mono_now();
 	ans = mk_dns_query(m->rt->dns, name, MK_DNS_TXT);
 	m->dns_spent += mono_now() - t0;
 	if (ans == NULL) {
 		q->status = MK_DNS_SERVFAIL;
-		return DKIM_CBSTAT_NOTFOUND;
+		return -1;
 	}
 	q->status = (int)ans->status;
 	if (ans->status != MK_DNS_OK || ans->count == 0) {
 		if (ans->status == MK_DNS_ERROR)
 			snprintf(q->why, sizeof(q->why), "bad key name");
 		mk_dns_answer_free(ans);
-		return DKIM_CBSTAT_NOTFOUND;
+		return -1;
 	}
 	if (ans->count > 1)
 		snprintf(q->why, sizeof(q->why), "several key records");
@@ -111,12 +137,81 @@ dkim_verify_key_lookup(DKIM *d, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
 		snprintf(q->why, sizeof(q->why), "NUL in key record");
 	if (q->why[0] != '\0') {
 		mk_dns_answer_free(ans);
-		return DKIM_CBSTAT_NOTFOUND;
+		return -1;
 	}
 	memcpy(buf, ans->rr[0].text, ans->rr[0].len);
 	buf[ans->rr[0].len] = '\0';
+	if (m->rt->conf->verify_native)
+		dkim_keyrec_put(name, buf, ans->ttl);
 	mk_dns_answer_free(ans);
-	return DKIM_CBSTAT_CONTINUE;
+	return 0;
+}
+
+int
+dkim_verify_prefetch(struct dkim_msg *m)
+{
+	char name[MK_DNS_NAME_MAX + 2], *txt;
+	size_t i;
+
+	for (i = 0; i < MK_DKIM_VERIFY_SIGS_MAX; i++) {
+		if (!mk_dkim_verifier_key_name(m->nverify, i, name, sizeof(name)))
+			continue;
+		if (m->npre == 0 && (m->pre = calloc(DKIM_KEYQ_MAX, sizeof(*m->pre))) == NULL)
+			return -1;
+		if (m->npre == DKIM_KEYQ_MAX || (txt = dkim_keyrec_get(name)) == NULL)
+			return -1;
+		m->pre[m->npre].txt = txt;
+		if ((m->pre[m->npre].name = strdup(name)) == NULL) {
+			free(txt);
+			return -1;
+		}
+		m->npre++;
+	}
+	return 0;
+}
+
+DKIM_CBSTAT
+dkim_verify_key_lookup(DKIM *d, DKIM_SIGINFO *sig, u_char *buf, size_t buflen)
+{
+	struct dkim_msg *m = dkim_get_user_context(d);
+	const char *dom = (const char *)dkim_sig_getdomain(sig);
+	const char *sel = (const char *)dkim_sig_getselector(sig);
+	struct dkim_keyq *q = NULL;
+
+	if (m == NULL || dom == NULL || sel == NULL)
+		return DKIM_CBSTAT_ERROR;
+	if (key_fetch(m, dom, sel, (char *)buf, buflen, &q) == 0)
+		return DKIM_CBSTAT_CONTINUE;
+	return q == NULL ? DKIM_CBSTAT_ERROR : DKIM_CBSTAT_NOTFOUND;
+}
+
+/* VerifyEngine native: the same lookup, its outcome as lib/dkim_verify
+ * wants it. */
+static enum mk_dkim_key_status
+native_lookup(void *arg, const char *domain, const char *selector, char *txt, size_t txtsz,
+    char *why, size_t whylen)
+{
+	struct dkim_msg *m = arg;
+	struct dkim_keyq *q = NULL;
+
+	if (key_fetch(m, domain, selector, txt, txtsz, &q) == 0)
+		return MK_DKIM_KEY_OK;
+	if (q == NULL) {
+		snprintf(why, whylen, "too many key lookups");
+		return MK_DKIM_KEY_BAD;
+	}
+	if (q->status == MK_DNS_SERVFAIL || q->status == MK_DNS_TIMEOUT) {
+		if (q->why[0] != '\0')
+			snprintf(why, whylen, "%s", q->why);
+		else
+			snprintf(why, whylen, "key lookup: %s", mk_dns_status_name(q->status));
+		return MK_DKIM_KEY_TEMPFAIL;
+	}
+	if (q->why[0] != '\0') {
+		snprintf(why, whylen, "%s", q->why);
+		return MK_DKIM_KEY_BAD;
+	}
+	return MK_DKIM_KEY_NONE;
 }
 
 /* ---- per-signature results ------------------------------------------------ */
@@ -329,16 +424,40 @@ log_results(const struct dkim_msg *m, const struct dkim_sigres *r, size_t n, enu
 	    "disposition", dkim_action_name(a), NULL);
 }
 
+/* VerifyEngine native: lib/dkim_verify's result for the field. */
+static void
+eval_native(const char *value, const struct mk_dkim_vresult *v, struct dkim_sigres *r)
+{
+	static const enum dkim_res map[] = {
+		[MK_DKIM_V_NONE] = DKIM_RES_PERMERROR, [MK_DKIM_V_PASS] = DKIM_RES_PASS,
+		[MK_DKIM_V_FAIL] = DKIM_RES_FAIL, [MK_DKIM_V_POLICY] = DKIM_RES_POLICY,
+		[MK_DKIM_V_NEUTRAL] = DKIM_RES_NEUTRAL, [MK_DKIM_V_TEMPERROR] = DKIM_RES_TEMPERROR,
+		[MK_DKIM_V_PERMERROR] = DKIM_RES_PERMERROR, [MK_DKIM_V_NOKEY] = DKIM_RES_NOKEY,
+	};
+
+	if (dkim_sigres_parse(value, strlen(value), r) == -1)
+		return;		/* r holds the permerror/policy result */
+	if (v == NULL) {
+		dkim_sigres_set(r, DKIM_RES_PERMERROR, "signature not evaluated");
+		return;
+	}
+	dkim_sigres_set(r, (unsigned)v->res < sizeof(map) / sizeof(map[0]) ? map[v->res] :
+	    DKIM_RES_PERMERROR, "%s", v->reason);
+}
+
 /* Evaluate every DKIM-Signature field (in header order) into r. */
 static size_t
 eval_all(const struct dkim_msg *m, struct dkim_sigres *r, size_t max)
 {
+	const struct mk_dkim_vresult *vr = NULL;
 	const struct dkim_hdr *h;
 	DKIM_SIGINFO **sigs = NULL;
 	int nsigs = 0;
-	size_t n = 0;
+	size_t n = 0, nvr = 0;
 
-	if (dkim_getsiglist(m->verify, &sigs, &nsigs) != DKIM_STAT_OK)
+	if (m->nverify != NULL)
+		nvr = mk_dkim_verifier_eom(m->nverify, &vr);
+	else if (dkim_getsiglist(m->verify, &sigs, &nsigs) != DKIM_STAT_OK)
 		nsigs = 0;
 	for (h = m->hdrs; h != NULL; h = h->next) {
 		if (strcasecmp(h->name, "DKIM-Signature") != 0)
@@ -348,7 +467,11 @@ eval_all(const struct dkim_msg *m, struct dkim_sigres *r, size_t max)
 			dkim_sigres_set(&r[max - 1], DKIM_RES_PERMERROR, "too many signatures");
 			break;
 		}
-		eval_header(m, h->value, sigs, nsigs, &r[n++]);
+		if (m->nverify != NULL)
+			eval_native(h->value, n < nvr ? &vr[n] : NULL, &r[n]);
+		else
+			eval_header(m, h->value, sigs, nsigs, &r[n]);
+		n++;
 	}
 	return n;
 }
@@ -365,7 +488,8 @@ dkim_verify_finish(struct mk_milter_ctx *ctx, struct dkim_conn *cc, struct dkim_
 	size_t n;
 	enum mk_milter_status rc;
 
-	(void)dkim_eom(m->verify, NULL);	/* per-signature state is read below */
+	if (m->verify != NULL)
+		(void)dkim_eom(m->verify, NULL);	/* per-signature state is read below */
 	r = calloc(DKIM_VERIFY_SIGS_MAX, sizeof(*r));
 	ar = calloc(1, sizeof(*ar));
 	val = malloc(MK_AUTHRES_HEADER_MAX);

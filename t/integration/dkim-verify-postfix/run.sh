@@ -8,7 +8,9 @@
 # temperror (SERVFAIL, timeout, a per-message DNS time budget; On-DNSError
 # accept); forged A-R fields with
 # our authserv-id removed, others kept; 40 signatures -> 32 entries; with the default On-DNSError
-# (tempfail) a key timeout gets 451 after a SIGUSR1 reload.
+# (tempfail) a key timeout gets 451 after a SIGUSR1 reload.  VerifyEngine
+# from DKIM_VERIFY_ENGINE (default native; dkim-verify-libopendkim runs it
+# with libopendkim).
 . "$top_srcdir/t/lib.sh"
 . "$top_srcdir/t/lib/dns.sh"
 . "$top_srcdir/t/integration/dkim-common/lib.sh"
@@ -37,7 +39,8 @@ ok $? "DNS fixture on $DNS_RESOLVER" || bail_out "no DNS"
 
 conf() {	# conf [EXTRA LINE...]
 	printf '%s\n' "Socket local:$T/dkim.sock" "Mode v" "InternalHosts 192.0.2.1" \
-		"AuthservID mx.example.net" "Nameservers $DNS_RESOLVER" "DNSTimeout 2" "$@" \
+		"AuthservID mx.example.net" "Nameservers $DNS_RESOLVER" "DNSTimeout 2" \
+		"VerifyEngine ${DKIM_VERIFY_ENGINE:-native}" "$@" \
 		>"$T/dkim.conf"
 }
 conf "On-DNSError accept"
