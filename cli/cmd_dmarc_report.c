@@ -348,7 +348,7 @@ deliver(struct rep *r, const struct mk_dmarc_published *pol, const char *id,
 	return failed > 0 && sent == 0 ? -1 : 0;
 }
 
-static int report_domain(struct rep *r, const char *domain, time_t begin, time_t end);
+static int report_domain(struct rep *r, const char *domain, time_t end);
 
 /* --expire: drop the messages older than the duration and the records of
  * the periods that ended by then (after the reports of this run). */
@@ -366,27 +366,50 @@ expire_history(struct rep *r)
 	printf("expired=%lu before=%lld\n", n, (long long)(time(NULL) - r->expire));
 }
 
+/* The domains with messages in the longest interval a domain may ask for
+ * (ri=) before end; each decides its own interval (report_domain). */
 static int
-report_period(struct rep *r, time_t begin, time_t end)
+report_period(struct rep *r, time_t end)
 {
 	char err[1024];
 	size_t i;
 
 	r->ndomains = 0;
-	if (mk_dmarc_history_domains(r->h, begin, end, collect_domain, r, err, sizeof(err)) == -1) {
+	if (mk_dmarc_history_domains(r->h, end - mk_dmarc_report_interval(r->period,
+	    MK_DMARC_REPORT_RI_MAX), end, collect_domain, r, err, sizeof(err)) == -1) {
 		fprintf(stderr, "mailaka dmarc-report: %s\n", err);
 		r->failures++;
 	}
 	for (i = 0; i < r->ndomains; i++) {
-		if (report_domain(r, r->domains[i], begin, end) == -1)
+		if (report_domain(r, r->domains[i], end) == -1)
 			r->failures++;
 		free(r->domains[i]);
 	}
 	return 0;
 }
 
+/* The start of the domain's report ending at end: end - its interval (ri=,
+ * mk_dmarc_report_interval), or 0 when no report is due at end (an ri=
+ * interval is due at its multiples of the runs' alignment); -1 error. */
+static time_t
+domain_begin(struct rep *r, const char *domain, time_t end, char *err, size_t errlen)
+{
+	struct mk_dmarc_published pol;
+	long iv;
+
+	if (mk_dmarc_history_published(r->h, domain, end - mk_dmarc_report_interval(r->period,
+	    MK_DMARC_REPORT_RI_MAX), end, &pol, err, errlen) == -1)
+		return -1;
+	iv = mk_dmarc_report_interval(r->period, pol.ri);
+	if (iv > r->period && (end - end % r->period) % iv != 0) {
+		printf("domain=%s ri=%lu interval=%ld not-due\n", domain, pol.ri, iv);
+		return 0;
+	}
+	return end - iv;
+}
+
 static int
-report_domain(struct rep *r, const char *domain, time_t begin, time_t end)
+report_domain(struct rep *r, const char *domain, time_t end)
 {
 	struct mk_dmarc_report_meta meta;
 	struct mk_dmarc_published pol;
@@ -395,7 +418,13 @@ report_domain(struct rep *r, const char *domain, time_t begin, time_t end)
 	size_t xlen, gzlen;
 	char *xml = NULL;
 	int rc = -1, was;
+	time_t begin;
 
+	if ((begin = domain_begin(r, domain, end, err, sizeof(err))) <= 0) {
+		if (begin == 0)
+			return 0;
+		goto fail;
+	}
 	if ((was = mk_dmarc_history_was_reported(r->h, domain, begin, err, sizeof(err))) != 0) {
 		if (was == 1)
 			printf("domain=%s begin=%lld already-reported\n", domain, (long long)begin);
@@ -403,8 +432,11 @@ report_domain(struct rep *r, const char *domain, time_t begin, time_t end)
 	}
 	r->nrows = 0;
 	r->messages = 0;
-	if (mk_dmarc_history_published(r->h, domain, begin, end, &pol, err, sizeof(err)) == -1 ||
-	    mk_dmarc_history_rows(r->h, domain, begin, end, collect_row, r, err, sizeof(err)) == -1)
+	if (mk_dmarc_history_rows(r->h, domain, begin, end, collect_row, r, err, sizeof(err)) == -1)
+		goto fail;
+	if (r->nrows == 0)
+		return 0;	/* its messages are older than its interval */
+	if (mk_dmarc_history_published(r->h, domain, begin, end, &pol, err, sizeof(err)) == -1)
 		goto fail;
 	snprintf(id, sizeof(id), "%s.%lld.%s", domain, (long long)begin, r->org);
 	memset(&meta, 0, sizeof(meta));
@@ -466,7 +498,7 @@ cmd_dmarc_report(int argc, char **argv, const struct cli_opts *opts)
 	}
 	end = r.end != 0 ? r.end : time(NULL) / r.period * r.period;
 	for (i = r.periods; i >= 1; i--)
-		report_period(&r, end - i * r.period, end - (i - 1) * r.period);
+		report_period(&r, end - (i - 1) * r.period);
 	if (r.expire > 0)
 		expire_history(&r);
 done:

@@ -17,6 +17,13 @@
  * limit is not exceeded, submit it by SMTP to the relay -- or, with
  * --dry-run DIR, write DIR/<filename> (RFC 7489 7.2.1.1) once per report.
  * A period already reported for a domain is skipped (idempotent).
+ * ri=: a domain that published ri= longer than the period is reported every
+ * mk_dmarc_report_interval(period, ri) seconds -- ri capped at a day
+ * (RFC 7489 7.2: receivers report at least daily; ri is a request, 6.3)
+ * and rounded up to whole periods -- by the runs whose end is a multiple of
+ * that interval (aligned as the runs are), over the whole interval; the
+ * other runs print "domain=D ri=N interval=I not-due".  A domain without
+ * ri= (DMARCbis has no ri tag) follows --period.
  * Exit: 0 done (also when there was nothing to report), 1 a failure, 2 usage.
  */
 #ifndef MK_CMD_DMARC_REPORT_H

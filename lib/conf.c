@@ -178,6 +178,10 @@ mk_conf_parse_bool(const char *s, bool *out)
 		{ "true", true }, { "false", false },
 		{ "on", true }, { "off", false },
 		{ "1", true }, { "0", false },
+		/* OpenDMARC/OpenDKIM read only a boolean's first byte, so
+		 * their configs carry one-letter values: the exact letters */
+		{ "t", true }, { "f", false },
+		{ "y", true }, { "n", false },
 	};
 	size_t i;
 
@@ -444,7 +448,7 @@ conf_convert(const struct mk_conf_key *k, struct conf_val *nv, const char *text,
 	case MK_CONF_BOOL:
 		if (mk_conf_parse_bool(text, &nv->b) == -1) {
 			snprintf(why, whylen, "\"%s\" is not a boolean "
-			    "(yes/no, true/false, on/off, 1/0)", show);
+			    "(yes/no, true/false, on/off, 1/0, y/n, t/f)", show);
 			return -1;
 		}
 		return conf_validate(k, text, why, whylen);

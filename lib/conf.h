@@ -38,7 +38,8 @@
 enum mk_conf_type {
 	MK_CONF_STR,   /* any string */
 	MK_CONF_INT,   /* decimal long within [min, max] */
-	MK_CONF_BOOL,  /* yes/no, true/false, on/off, 1/0 (case-insensitive) */
+	MK_CONF_BOOL,  /* yes/no, true/false, on/off, 1/0, and the letters y/n, t/f
+			  (case-insensitive; OpenDMARC/OpenDKIM configs) */
 	MK_CONF_LIST,  /* list of strings */
 	MK_CONF_DURATION, /* integer seconds, optional suffix s, m, h, d, w */
 	MK_CONF_SIZE,  /* integer bytes, optional suffix k, m, g (powers of 1024) */

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ struct mk_dmarc_history {
 
 /* WAL with synchronous=NORMAL: a commit is not fsync'ed (the history is
  * for reports; a crash may lose the last messages, never corrupt it). */
+/* (ri: add_ri_column, for the histories made before it too) */
 static const char schema[] =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=NORMAL;"
@@ -42,6 +44,21 @@ db_err(sqlite3 *db, const char *what, char *err, size_t errlen)
 	snprintf(err, errlen, "%s: %s", what, db != NULL ? sqlite3_errmsg(db) : "out of memory");
 }
 
+/* The ri column, which histories made before it lack ("duplicate column":
+ * the schema above or an earlier open made it). */
+static int
+add_ri_column(sqlite3 *db, char **msg)
+{
+	if (sqlite3_exec(db, "ALTER TABLE messages ADD COLUMN ri INTEGER NOT NULL DEFAULT 0",
+	    NULL, NULL, msg) == SQLITE_OK)
+		return 0;
+	if (*msg == NULL || strstr(*msg, "duplicate column") == NULL)
+		return -1;
+	sqlite3_free(*msg);
+	*msg = NULL;
+	return 0;
+}
+
 struct mk_dmarc_history *
 mk_dmarc_history_open(const char *path, bool readonly, char *err, size_t errlen)
 {
@@ -59,7 +76,8 @@ mk_dmarc_history_open(const char *path, bool readonly, char *err, size_t errlen)
 		return mk_dmarc_history_close(h);
 	}
 	sqlite3_busy_timeout(h->db, HIST_BUSY_MS);
-	if (!readonly && sqlite3_exec(h->db, schema, NULL, NULL, &msg) != SQLITE_OK) {
+	if (!readonly && (sqlite3_exec(h->db, schema, NULL, NULL, &msg) != SQLITE_OK ||
+	    add_ri_column(h->db, &msg) == -1)) {
 		snprintf(err, errlen, "%s: schema: %s", path, msg != NULL ? msg : "?");
 		sqlite3_free(msg);
 		return mk_dmarc_history_close(h);
@@ -100,11 +118,63 @@ join_dkim(const struct mk_dmarc_input *in, char *out, size_t outsz)
 }
 
 static const char *
-override_of(const struct mk_dmarc_outcome *o)
+override_of(const struct mk_dmarc_history_msg *m)
 {
+	const struct mk_dmarc_outcome *o = m->o;
+
+	if (m->override != NULL)
+		return m->override;
 	if (!o->downgraded)
 		return "";
 	return o->info.rec.testing || o->info.rec.pct == 0 ? "policy_test_mode" : "sampled_out";
+}
+
+/* One statement: prepare sql, bind the arguments fmt names ('s' const char *,
+ * 'i' int, 'I' long long), step it to the end calling row(st, arg) for each
+ * result row (row returns 0 to go on, -1 to stop), finalize.  The number of
+ * rows seen (>= 0), or -1 with err "what: why". */
+static int
+hist_run(struct mk_dmarc_history *h, const char *what, const char *sql,
+    int (*row)(sqlite3_stmt *st, void *arg), void *arg, char *err, size_t errlen,
+    const char *fmt, ...)
+{
+	sqlite3_stmt *st = NULL;
+	va_list ap;
+	int i, rc, n = 0;
+
+	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		db_err(h->db, what, err, errlen);
+		return -1;
+	}
+	va_start(ap, fmt);
+	for (i = 0; fmt[i] != '\0'; i++) {
+		if (fmt[i] == 's')
+			rc = sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1,
+			    SQLITE_TRANSIENT);
+		else if (fmt[i] == 'i')
+			rc = sqlite3_bind_int(st, i + 1, va_arg(ap, int));
+		else
+			rc = sqlite3_bind_int64(st, i + 1, (sqlite3_int64)va_arg(ap, long long));
+		if (rc != SQLITE_OK)
+			break;
+	}
+	va_end(ap);
+	if (fmt[i] != '\0') {
+		db_err(h->db, what, err, errlen);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n++;
+		if (row == NULL || row(st, arg) == -1)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		db_err(h->db, what, err, errlen);
+		n = -1;
+	}
+	sqlite3_finalize(st);
+	return n;
 }
 
 int
@@ -114,52 +184,29 @@ mk_dmarc_history_add(struct mk_dmarc_history *h, const struct mk_dmarc_history_m
 	static const char sql[] = "INSERT INTO messages (ts, source_ip, header_from,"
 	    " envelope_from, policy_domain, discovery, result, p, sp, np, adkim, aspf, pct, testing,"
 	    " psd, rua, policy, disposition, dkim_eval, spf_eval, override, spf_domain,"
-	    " spf_result, spf_scope, dkim) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+	    " spf_result, spf_scope, dkim, ri)"
+	    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 	const struct mk_dmarc_outcome *o = m->o;
 	const struct mk_dmarc_record *r = &o->info.rec;
 	const struct mk_dmarc_input *in = m->in;
 	char rua[MK_DMARC_URIS_MAX * (MK_DMARC_URI_MAX + 1)], dkim[1024];
 	static const char *const psd[] = { "u", "y", "n" };
-	sqlite3_stmt *st = NULL;
-	int i = 1, rc;
 
-	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		db_err(h->db, "history insert", err, errlen);
-		return -1;
-	}
 	join_rua(r, rua, sizeof(rua));
 	join_dkim(in, dkim, sizeof(dkim));
-	sqlite3_bind_int64(st, i++, (sqlite3_int64)m->when);
-	sqlite3_bind_text(st, i++, m->source_ip, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, i++, m->header_from, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, i++, m->envelope_from, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, i++, o->info.domain, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, i++, m->discovery, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, mk_dmarc_result_name(o->result), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, mk_dmarc_policy_name(r->p), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, mk_dmarc_policy_name(r->sp), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, mk_dmarc_policy_name(r->np), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, r->adkim_strict ? "s" : "r", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, r->aspf_strict ? "s" : "r", -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, i++, r->pct);
-	sqlite3_bind_int(st, i++, r->testing);
-	sqlite3_bind_text(st, i++, psd[r->psd], -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, rua, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, i++, mk_dmarc_policy_name(o->policy), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, mk_dmarc_policy_name(o->disposition), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, o->dkim_aligned ? "pass" : "fail", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, o->spf_aligned ? "pass" : "fail", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, override_of(o), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, in->have_spf ? in->spf.domain : m->envelope_from, -1,
-	    SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, i++, in->have_spf ? in->spf.result : "none", -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, i++, in->spf_helo ? "helo" : "mfrom", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, dkim, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE)
-		db_err(h->db, "history insert", err, errlen);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	/* no record (RecordAllMessages): the From domain stands for the policy domain */
+	return hist_run(h, "history insert", sql, NULL, NULL, err, errlen,
+	    "IsssssssssssiisssssssssssI", (long long)m->when, m->source_ip,
+	    m->header_from, m->envelope_from,
+	    o->info.domain[0] != '\0' ? o->info.domain : m->header_from, m->discovery,
+	    mk_dmarc_result_name(o->result), mk_dmarc_policy_name(r->p),
+	    mk_dmarc_policy_name(r->sp), mk_dmarc_policy_name(r->np), r->adkim_strict ? "s" : "r",
+	    r->aspf_strict ? "s" : "r", r->pct, (int)r->testing, psd[r->psd], rua,
+	    mk_dmarc_policy_name(o->policy), mk_dmarc_policy_name(o->disposition),
+	    o->dkim_aligned ? "pass" : "fail", o->spf_aligned ? "pass" : "fail", override_of(m),
+	    in->have_spf ? in->spf.domain : m->envelope_from,
+	    in->have_spf ? in->spf.result : "none", in->spf_helo ? "helo" : "mfrom",
+	    dkim, r->ri_set ? (long long)r->ri : 0LL) == -1 ? -1 : 0;
 }
 
 /* ---- reading ---------------------------------------------------------- */
@@ -172,31 +219,50 @@ col_text(sqlite3_stmt *st, int col, char *out, size_t outsz)
 	snprintf(out, outsz, "%s", t != NULL ? (const char *)t : "");
 }
 
+struct domains_cb {
+	int (*cb)(const char *domain, void *arg);
+	void *arg;
+};
+
+static int
+domains_row(sqlite3_stmt *st, void *arg)
+{
+	struct domains_cb *d = arg;
+	char domain[MK_DNS_NAME_MAX + 1];
+
+	col_text(st, 0, domain, sizeof(domain));
+	return d->cb(domain, d->arg);
+}
+
 int
 mk_dmarc_history_domains(struct mk_dmarc_history *h, time_t begin, time_t end,
     int (*cb)(const char *domain, void *arg), void *arg, char *err, size_t errlen)
 {
 	static const char sql[] = "SELECT DISTINCT policy_domain FROM messages"
 	    " WHERE ts >= ? AND ts < ? AND rua != '' ORDER BY policy_domain";
-	char domain[MK_DNS_NAME_MAX + 1];
-	sqlite3_stmt *st = NULL;
-	int rc;
+	struct domains_cb d = { cb, arg };
 
-	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		db_err(h->db, "history domains", err, errlen);
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)begin);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)end);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		col_text(st, 0, domain, sizeof(domain));
-		if (cb(domain, arg) == -1)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		db_err(h->db, "history domains", err, errlen);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	return hist_run(h, "history domains", sql, domains_row, &d, err, errlen, "II",
+	    (long long)begin, (long long)end) == -1 ? -1 : 0;
+}
+
+static int
+published_row(sqlite3_stmt *st, void *arg)
+{
+	struct mk_dmarc_published *out = arg;
+
+	col_text(st, 0, out->p, sizeof(out->p));
+	col_text(st, 1, out->sp, sizeof(out->sp));
+	col_text(st, 2, out->np, sizeof(out->np));
+	col_text(st, 3, out->adkim, sizeof(out->adkim));
+	col_text(st, 4, out->aspf, sizeof(out->aspf));
+	out->pct = sqlite3_column_int(st, 5);
+	out->testing = sqlite3_column_int(st, 6) != 0;
+	col_text(st, 7, out->psd, sizeof(out->psd));
+	col_text(st, 8, out->rua, sizeof(out->rua));
+	col_text(st, 9, out->discovery, sizeof(out->discovery));
+	out->ri = (unsigned long)sqlite3_column_int64(st, 10);
+	return 0;
 }
 
 int
@@ -204,36 +270,44 @@ mk_dmarc_history_published(struct mk_dmarc_history *h, const char *domain, time_
     time_t end, struct mk_dmarc_published *out, char *err, size_t errlen)
 {
 	static const char sql[] = "SELECT p, sp, np, adkim, aspf, pct, testing, psd, rua,"
-	    " discovery FROM messages WHERE policy_domain = ? AND ts >= ? AND ts < ?"
+	    " discovery, ri FROM messages WHERE policy_domain = ? AND ts >= ? AND ts < ?"
 	    " ORDER BY ts DESC, id DESC LIMIT 1";
-	sqlite3_stmt *st = NULL;
-	int rc;
+	int n;
 
 	memset(out, 0, sizeof(*out));
 	snprintf(out->domain, sizeof(out->domain), "%s", domain);
-	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		db_err(h->db, "history policy", err, errlen);
-		return -1;
-	}
-	sqlite3_bind_text(st, 1, domain, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)begin);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)end);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		col_text(st, 0, out->p, sizeof(out->p));
-		col_text(st, 1, out->sp, sizeof(out->sp));
-		col_text(st, 2, out->np, sizeof(out->np));
-		col_text(st, 3, out->adkim, sizeof(out->adkim));
-		col_text(st, 4, out->aspf, sizeof(out->aspf));
-		out->pct = sqlite3_column_int(st, 5);
-		out->testing = sqlite3_column_int(st, 6) != 0;
-		col_text(st, 7, out->psd, sizeof(out->psd));
-		col_text(st, 8, out->rua, sizeof(out->rua));
-		col_text(st, 9, out->discovery, sizeof(out->discovery));
-	} else {
+	n = hist_run(h, "history policy", sql, published_row, out, err, errlen, "sII", domain,
+	    (long long)begin, (long long)end);
+	if (n == 0)
 		snprintf(err, errlen, "history policy: no message for %s", domain);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	return n > 0 ? 0 : -1;
+}
+
+struct rows_cb {
+	int (*cb)(const struct mk_dmarc_agg_row *row, void *arg);
+	void *arg;
+};
+
+static int
+agg_row(sqlite3_stmt *st, void *arg)
+{
+	const struct rows_cb *r = arg;
+	struct mk_dmarc_agg_row row;
+
+	memset(&row, 0, sizeof(row));
+	col_text(st, 0, row.source_ip, sizeof(row.source_ip));
+	row.count = (unsigned long)sqlite3_column_int64(st, 1);
+	col_text(st, 2, row.disposition, sizeof(row.disposition));
+	col_text(st, 3, row.dkim_eval, sizeof(row.dkim_eval));
+	col_text(st, 4, row.spf_eval, sizeof(row.spf_eval));
+	col_text(st, 5, row.override, sizeof(row.override));
+	col_text(st, 6, row.header_from, sizeof(row.header_from));
+	col_text(st, 7, row.envelope_from, sizeof(row.envelope_from));
+	col_text(st, 8, row.spf_domain, sizeof(row.spf_domain));
+	col_text(st, 9, row.spf_result, sizeof(row.spf_result));
+	col_text(st, 10, row.spf_scope, sizeof(row.spf_scope));
+	col_text(st, 11, row.dkim, sizeof(row.dkim));
+	return r->cb(&row, r->arg);
 }
 
 int
@@ -247,134 +321,54 @@ mk_dmarc_history_rows(struct mk_dmarc_history *h, const char *domain, time_t beg
 	    " GROUP BY source_ip, disposition, dkim_eval, spf_eval, override, header_from,"
 	    " envelope_from, spf_domain, spf_result, spf_scope, dkim"
 	    " ORDER BY source_ip, header_from";
-	struct mk_dmarc_agg_row row;
-	sqlite3_stmt *st = NULL;
-	int rc;
+	struct rows_cb r = { cb, arg };
 
-	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		db_err(h->db, "history rows", err, errlen);
-		return -1;
-	}
-	sqlite3_bind_text(st, 1, domain, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)begin);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)end);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&row, 0, sizeof(row));
-		col_text(st, 0, row.source_ip, sizeof(row.source_ip));
-		row.count = (unsigned long)sqlite3_column_int64(st, 1);
-		col_text(st, 2, row.disposition, sizeof(row.disposition));
-		col_text(st, 3, row.dkim_eval, sizeof(row.dkim_eval));
-		col_text(st, 4, row.spf_eval, sizeof(row.spf_eval));
-		col_text(st, 5, row.override, sizeof(row.override));
-		col_text(st, 6, row.header_from, sizeof(row.header_from));
-		col_text(st, 7, row.envelope_from, sizeof(row.envelope_from));
-		col_text(st, 8, row.spf_domain, sizeof(row.spf_domain));
-		col_text(st, 9, row.spf_result, sizeof(row.spf_result));
-		col_text(st, 10, row.spf_scope, sizeof(row.spf_scope));
-		col_text(st, 11, row.dkim, sizeof(row.dkim));
-		if (cb(&row, arg) == -1)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		db_err(h->db, "history rows", err, errlen);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	return hist_run(h, "history rows", sql, agg_row, &r, err, errlen, "sII", domain,
+	    (long long)begin, (long long)end) == -1 ? -1 : 0;
 }
 
 int
 mk_dmarc_history_was_reported(struct mk_dmarc_history *h, const char *domain,
     time_t begin, char *err, size_t errlen)
 {
-	static const char sql[] = "SELECT 1 FROM reports WHERE domain = ? AND begin_ts = ?";
-	sqlite3_stmt *st = NULL;
-	int rc;
+	int n = hist_run(h, "history reports", "SELECT 1 FROM reports WHERE domain = ?"
+	    " AND begin_ts = ?", NULL, NULL, err, errlen, "sI", domain, (long long)begin);
 
-	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		db_err(h->db, "history reports", err, errlen);
-		return -1;
-	}
-	sqlite3_bind_text(st, 1, domain, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)begin);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		db_err(h->db, "history reports", err, errlen);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	return n == -1 ? -1 : n > 0;
 }
 
 int
 mk_dmarc_history_mark_reported(struct mk_dmarc_history *h, const char *domain,
     time_t begin, time_t end, const char *report_id, char *err, size_t errlen)
 {
-	static const char sql[] = "INSERT OR IGNORE INTO reports (domain, begin_ts, end_ts,"
-	    " report_id, made_ts) VALUES (?, ?, ?, ?, ?)";
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		db_err(h->db, "history reports", err, errlen);
-		return -1;
-	}
-	sqlite3_bind_text(st, 1, domain, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)begin);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)end);
-	sqlite3_bind_text(st, 4, report_id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE)
-		db_err(h->db, "history reports", err, errlen);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return hist_run(h, "history reports", "INSERT OR IGNORE INTO reports (domain, begin_ts,"
+	    " end_ts, report_id, made_ts) VALUES (?, ?, ?, ?, ?)", NULL, NULL, err, errlen,
+	    "sIIsI", domain, (long long)begin, (long long)end, report_id,
+	    (long long)time(NULL)) == -1 ? -1 : 0;
 }
 
 /* ---- expiry ------------------------------------------------------------ */
-
-static int
-exec_before(struct mk_dmarc_history *h, const char *sql, time_t before, unsigned long *changed,
-    char *err, size_t errlen)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		db_err(h->db, "history expire", err, errlen);
-		return -1;
-	}
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)before);
-	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
-		db_err(h->db, "history expire", err, errlen);
-	else if (changed != NULL)
-		*changed = (unsigned long)sqlite3_changes(h->db);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
 
 int
 mk_dmarc_history_expire(struct mk_dmarc_history *h, time_t before, unsigned long *deleted,
     char *err, size_t errlen)
 {
-	char *msg = NULL;
+	static const char what[] = "history expire";
 
 	*deleted = 0;
-	if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "history expire: %s", msg != NULL ? msg : "?");
-		sqlite3_free(msg);
+	if (hist_run(h, what, "BEGIN IMMEDIATE", NULL, NULL, err, errlen, "") == -1)
 		return -1;
-	}
-	if (exec_before(h, "DELETE FROM messages WHERE ts < ?", before, deleted, err,
-	    errlen) == -1 ||
-	    exec_before(h, "DELETE FROM reports WHERE end_ts <= ?", before, NULL, err,
-	    errlen) == -1) {
-		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-		*deleted = 0;
-		return -1;
-	}
-	if (sqlite3_exec(h->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "history expire: %s", msg != NULL ? msg : "?");
-		sqlite3_free(msg);
-		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
-		*deleted = 0;
-		return -1;
-	}
+	if (hist_run(h, what, "DELETE FROM messages WHERE ts < ?", NULL, NULL, err, errlen, "I",
+	    (long long)before) == -1)
+		goto fail;
+	*deleted = (unsigned long)sqlite3_changes(h->db);
+	if (hist_run(h, what, "DELETE FROM reports WHERE end_ts <= ?", NULL, NULL, err, errlen,
+	    "I", (long long)before) == -1 ||
+	    hist_run(h, what, "COMMIT", NULL, NULL, err, errlen, "") == -1)
+		goto fail;
 	return 0;
+fail:
+	sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	*deleted = 0;
+	return -1;
 }

@@ -32,6 +32,7 @@ struct mk_dmarc_history_msg {
 	const char *discovery;		/* "treewalk" (9989) or "psl" (7489) */
 	const struct mk_dmarc_input *in;
 	const struct mk_dmarc_outcome *o;
+	const char *override;		/* PolicyOverrideType, or NULL: from o (pct, t=y) */
 };
 
 /* 0 / -1 (err filled). */
@@ -50,6 +51,7 @@ struct mk_dmarc_published {
 	char psd[2];
 	char rua[MK_DMARC_URIS_MAX * (MK_DMARC_URI_MAX + 1)];	/* space separated */
 	char discovery[16];		/* "psl" or "treewalk" */
+	unsigned long ri;		/* ri= published (seconds), 0 if not */
 };
 
 /* One aggregated row: messages with the same source IP and results. */

@@ -278,8 +278,10 @@ set_tag(struct mk_dmarc_record *r, struct span name, struct span v, unsigned *se
 			r->fo = MK_DMARC_FO_0;
 		break;
 	case 9:
-		if ((n = parse_num(v, 0x7fffffffL)) >= 0)
+		if ((n = parse_num(v, 0x7fffffffL)) >= 0) {
 			r->ri = (unsigned long)n;
+			r->ri_set = true;
+		}
 		break;
 	case 10: parse_uris(v, r->rua, &r->nrua, &r->rua_dropped); break;
 	case 11: parse_uris(v, r->ruf, &r->nruf, &r->ruf_dropped); break;

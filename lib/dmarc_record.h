@@ -76,6 +76,7 @@ struct mk_dmarc_record {
 	enum mk_dmarc_psd psd;
 	unsigned fo;			/* MK_DMARC_FO_*; default MK_DMARC_FO_0 */
 	unsigned long ri;		/* default 86400 */
+	bool ri_set;			/* ri= published (aggregate report interval) */
 	size_t nrua, nruf;
 	size_t rua_dropped, ruf_dropped;	/* over MK_DMARC_URIS_MAX or invalid */
 	struct mk_dmarc_uri rua[MK_DMARC_URIS_MAX];

@@ -274,3 +274,16 @@ mk_dmarc_report_filename(const char *receiver, const char *domain, time_t begin,
 	    (long long)end, u);
 	return n > 0 && (size_t)n < outsz ? 0 : -1;
 }
+
+long
+mk_dmarc_report_interval(long period, unsigned long ri)
+{
+	long want;
+
+	if (ri == 0 || ri <= (unsigned long)period)
+		return period;
+	want = ri > MK_DMARC_REPORT_RI_MAX ? MK_DMARC_REPORT_RI_MAX : (long)ri;
+	if (want <= period)
+		return period;
+	return (want + period - 1) / period * period;
+}

@@ -31,6 +31,15 @@ char *mk_dmarc_report_xml(const struct mk_dmarc_report_meta *meta,
     const struct mk_dmarc_published *pol, const struct mk_dmarc_agg_row *rows, size_t nrows,
     size_t *len);
 
+#define MK_DMARC_REPORT_RI_MAX 86400	/* RFC 7489 7.2: reports at least daily */
+
+/* The interval of a domain's aggregate reports for runs of period seconds:
+ * the period, or, when the domain published ri= (ri != 0) longer than the
+ * period, ri capped at MK_DMARC_REPORT_RI_MAX and rounded up to a multiple
+ * of the period (ri is a request, RFC 7489 6.3; a receiver reports at least
+ * daily).  period > 0. */
+long mk_dmarc_report_interval(long period, unsigned long ri);
+
 /* "receiver!policy-domain!begin!end!id.xml.gz" into out; 0 / -1. Characters
  * other than [A-Za-z0-9.-_] in the parts are replaced by '_'. */
 int mk_dmarc_report_filename(const char *receiver, const char *domain, time_t begin,

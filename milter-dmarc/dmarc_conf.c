@@ -12,6 +12,7 @@
 
 #include "lib/dns.h"
 #include "lib/log.h"
+#include "milter-dmarc/arc_trust.h"
 #include "milter-dmarc/dmarc_conf.h"
 #include "milter-dmarc/ignore.h"
 
@@ -63,6 +64,11 @@ static const struct mk_conf_key dmarc_conf_table[] = {
 	{ "FailureReportsRateLimit", MK_CONF_STR, "10/1h", 0, 0, v_rate, 0, NULL },
 	{ "FailureReportsDomainRateLimit", MK_CONF_STR, "20/1h", 0, 0, v_rate, 0, NULL },
 	{ "FailureReportsGlobalRateLimit", MK_CONF_STR, "100/1h", 0, 0, v_rate, 0, NULL },
+	{ "FailureReportsBcc", MK_CONF_LIST, NULL, 0, 0, NULL, MK_CONF_F_APPEND, NULL },
+	{ "SoftwareHeader", MK_CONF_BOOL, "no", 0, 0, NULL, 0, NULL },
+	{ "RecordAllMessages", MK_CONF_BOOL, "no", 0, 0, NULL, 0, NULL },
+	{ "DomainWhitelist", MK_CONF_LIST, NULL, 0, 0, NULL, MK_CONF_F_APPEND, NULL },
+	{ "DomainWhitelistFile", MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL },
 	{ "Resolver", MK_CONF_STR, "system", 0, 0, v_resolver, 0, "Nameservers" },
 	{ "DNSTimeout", MK_CONF_DURATION, "5", 1, 300, NULL, 0, NULL },
 	{ "DMARCSpec", MK_CONF_STR, "9989", 0, 0, v_spec, 0, NULL },
@@ -75,12 +81,9 @@ static const struct mk_conf_key dmarc_conf_table[] = {
 	{ "BaseDirectory", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
 	{ "ChangeRootDirectory", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
 	{ "CopyFailuresTo", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
-	{ "DomainWhitelist", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
-	{ "FailureReportsBcc", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ "DomainWhitelistSize", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
 	{ "FailureReportsOnNone", MK_CONF_BOOL, "no", 0, 0, NULL, 0, NULL },
 	{ "MilterDebug", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
-	{ "RecordAllMessages", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
-	{ "SoftwareHeader", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
 	{ "Syslog", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
 	{ "SyslogFacility", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
 	{ "UMask", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
@@ -115,6 +118,48 @@ load_ignore(struct dmarc_conf *c, char *err, size_t errlen)
 	c->ignore = dmarc_ignore_new(joined, err, errlen);
 	free(joined);
 	return c->ignore == NULL ? -1 : 0;
+}
+
+/* FailureReportsBcc: at most DMARC_BCC_MAX plain addresses (local@domain,
+ * no "mailto:", no spaces); else an error naming file:line. */
+static int
+check_bcc(const struct dmarc_conf *c, char *err, size_t errlen)
+{
+	const char *a, *at;
+	size_t i;
+
+	if (c->nfr_bcc > DMARC_BCC_MAX) {
+		snprintf(err, errlen, "%s: FailureReportsBcc: more than %d addresses",
+		    mk_conf_where(c->raw, "FailureReportsBcc"), DMARC_BCC_MAX);
+		return -1;
+	}
+	for (i = 0; i < c->nfr_bcc; i++) {
+		a = c->fr_bcc[i];
+		at = strrchr(a, '@');
+		if (at == NULL || at == a || at[1] == '\0' || strlen(a) > MK_DMARC_URI_MAX ||
+		    strpbrk(a, " \t<>\"") != NULL || strncasecmp(a, "mailto:", 7) == 0) {
+			snprintf(err, errlen, "%s: FailureReportsBcc: \"%s\" is not an address "
+			    "(local@domain)", mk_conf_where(c->raw, "FailureReportsBcc"), a);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* DomainWhitelist + DomainWhitelistFile (arc_trust.h). */
+static int
+load_arc_trust(struct dmarc_conf *c, char *err, size_t errlen)
+{
+	const char *const *items;
+	size_t n = mk_conf_list(c->raw, "DomainWhitelist", &items);
+	const char *file = mk_conf_str(c->raw, "DomainWhitelistFile");
+	char why[512];
+
+	if ((c->arc_trust = dmarc_arc_trust_new(items, n, file, why, sizeof(why))) != NULL)
+		return 0;
+	snprintf(err, errlen, "%s: %s", mk_conf_where(c->raw, strncmp(why, "DomainWhitelist:", 16)
+	    == 0 ? "DomainWhitelist" : "DomainWhitelistFile"), why);
+	return -1;
 }
 
 struct dmarc_conf *
@@ -154,6 +199,15 @@ dmarc_conf_load(const char *path, char *err, size_t errlen)
 	    err, errlen);
 	mk_rate_parse(mk_conf_str(c->raw, "FailureReportsGlobalRateLimit"), &c->fr_rate_global,
 	    err, errlen);
+	c->nfr_bcc = mk_conf_list(c->raw, "FailureReportsBcc", &c->fr_bcc);
+	c->software_header = mk_conf_bool(c->raw, "SoftwareHeader");
+	c->record_all = mk_conf_bool(c->raw, "RecordAllMessages");
+	if (gethostname(c->hostname, sizeof(c->hostname) - 1) == -1 || c->hostname[0] == '\0')
+		snprintf(c->hostname, sizeof(c->hostname), "localhost");
+	if (check_bcc(c, err, errlen) == -1)
+		return dmarc_conf_free(c);
+	if (load_arc_trust(c, err, errlen) == -1)
+		return dmarc_conf_free(c);
 	c->history_file = mk_conf_str(c->raw, "HistoryFile");
 	c->psl_path = mk_conf_str(c->raw, "PublicSuffixList");
 	c->resolver = mk_conf_str(c->raw, "Resolver");
@@ -178,6 +232,7 @@ dmarc_conf_free(struct dmarc_conf *c)
 	if (c == NULL)
 		return NULL;
 	dmarc_ignore_free(c->ignore);
+	dmarc_arc_trust_free(c->arc_trust);
 	mk_conf_free(c->raw);
 	free(c);
 	return NULL;

@@ -16,6 +16,9 @@
 #include "lib/ratelimit.h"
 
 struct dmarc_ignore;
+struct dmarc_arc_trust;
+
+#define DMARC_BCC_MAX 8		/* FailureReportsBcc addresses */
 
 struct dmarc_conf {
 	struct mk_conf *raw;
@@ -48,6 +51,12 @@ struct dmarc_conf {
 	struct mk_rate fr_rate_dest;	/* FailureReportsRateLimit: per ruf address */
 	struct mk_rate fr_rate_domain;	/* FailureReportsDomainRateLimit: per policy domain */
 	struct mk_rate fr_rate_global;	/* FailureReportsGlobalRateLimit: all reports */
+	const char *const *fr_bcc;	/* FailureReportsBcc: a copy of every report */
+	size_t nfr_bcc;
+	bool software_header;		/* SoftwareHeader: add DMARC-Filter */
+	bool record_all;		/* RecordAllMessages: history without a record too */
+	char hostname[256];		/* for DMARC-Filter */
+	struct dmarc_arc_trust *arc_trust;	/* DomainWhitelist(File): trusted ARC chains */
 };
 
 /* Load and validate; NULL with err ("file:line: why") on failure. */

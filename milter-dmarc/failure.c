@@ -287,6 +287,43 @@ queue_one(const struct dmarc_conf *conf, const char *qid, const char *to, char *
 	pthread_detach(th);
 }
 
+/* Whether this outcome gets a report: as fo= asks when the domain gave ruf
+ * addresses; without them, only for FailureReportsBcc, for a DMARC fail of a
+ * published policy (OpenDMARC sends the Bcc copy alone then).  A p=none
+ * domain only with FailureReportsOnNone. */
+static bool
+report_wanted(const struct dmarc_conf *conf, const struct mk_dmarc_record *rec,
+    const struct mk_dmarc_input *in, const struct mk_dmarc_outcome *o)
+{
+	if (!conf->failure_reports || (!conf->failure_on_none &&
+	    (o->policy == MK_DMARC_P_NONE || o->policy == MK_DMARC_P_UNSET)))
+		return false;
+	if (rec->nruf > 0)
+		return dmarc_failure_wanted(rec, in, o);
+	return conf->nfr_bcc > 0 && o->info.status == MK_DMARC_DISC_FOUND &&
+	    o->result == MK_DMARC_RES_FAIL;
+}
+
+/* Admit, build and queue one report to `to` (envelope); hdr_to: its To:. */
+static bool
+send_one(const struct dmarc_conn *c, const struct dmarc_msg *m, const char *domain,
+    const struct mk_dmarc_input *in, const struct mk_dmarc_outcome *o, const char *ar,
+    const char *delivery, const char *from, const char *to, const char *hdr_to)
+{
+	const struct dmarc_conf *conf = c->rt->conf;
+	size_t len;
+	char *msg;
+
+	if (!failure_admit(conf, m->qid, o->info.domain, to))
+		return false;
+	if ((msg = afrf_build(c, m, domain, in, o, ar, delivery, from, hdr_to, &len)) == NULL) {
+		release_slot();
+		return false;
+	}
+	queue_one(conf, m->qid, to, msg, len, from);
+	return true;
+}
+
 void
 dmarc_failure_report(const struct dmarc_conn *c, const struct dmarc_msg *m,
     const char *domain, const struct mk_dmarc_input *in, const struct mk_dmarc_outcome *o,
@@ -296,17 +333,12 @@ dmarc_failure_report(const struct dmarc_conn *c, const struct dmarc_msg *m,
 	const struct mk_dmarc_record *rec = &o->info.rec;
 	struct mk_dmarc_env env = { conf->spec, c->rt->psl, failure_query, c->rt->dns };
 	struct mk_dmarc_walk *w;
-	char from[512], *msg;
-	const char *at;
-	size_t i, len;
+	char from[512];
+	const char *at, *first = NULL;
+	size_t i;
 	int ok;
 
-	/* OpenDMARC's FailureReportsOnNone: a domain asking for no policy gets
-	 * no failure reports unless the admin says so */
-	if (!conf->failure_reports || !dmarc_failure_wanted(rec, in, o) ||
-	    (!conf->failure_on_none &&
-	    (o->policy == MK_DMARC_P_NONE || o->policy == MK_DMARC_P_UNSET)) ||
-	    (w = calloc(1, sizeof(*w))) == NULL)
+	if (!report_wanted(conf, rec, in, o) || (w = calloc(1, sizeof(*w))) == NULL)
 		return;
 	if (conf->report_from != NULL)
 		snprintf(from, sizeof(from), "%s", conf->report_from);
@@ -322,15 +354,16 @@ dmarc_failure_report(const struct dmarc_conn *c, const struct dmarc_msg *m,
 			    "external destination not authorized" : "DNS failure", NULL);
 			continue;
 		}
-		if (!failure_admit(conf, m->qid, o->info.domain, rec->ruf[i].addr))
-			continue;
-		if ((msg = afrf_build(c, m, domain, in, o, ar, delivery, from, rec->ruf[i].addr,
-		    &len)) != NULL)
-			queue_one(conf, m->qid, rec->ruf[i].addr, msg, len, from);
-		else
-			release_slot();
+		if (send_one(c, m, domain, in, o, ar, delivery, from, rec->ruf[i].addr,
+		    rec->ruf[i].addr) && first == NULL)
+			first = rec->ruf[i].addr;
 	}
 	free(w);
+	/* FailureReportsBcc: the local copies (no destination check: the
+	 * administrator's own addresses; the rate limits apply to each) */
+	for (i = 0; i < conf->nfr_bcc; i++)
+		send_one(c, m, domain, in, o, ar, delivery, from, conf->fr_bcc[i],
+		    first != NULL ? first : conf->fr_bcc[i]);
 }
 
 void

@@ -4,6 +4,9 @@
  * of the policy record when its fo= options ask for one, after the
  * external destination check, by SMTP to FailureReportsRelay from a
  * detached thread (the SMTP reply to the client does not wait for it).
+ * FailureReportsBcc (OpenDMARC): each of its addresses gets a copy of every
+ * report (its To: field names the first ruf address reported to; a domain
+ * without ruf= that fails DMARC gets a report to these addresses alone).
  *
  * Rate limits (a flood of spoofed mail must not become a flood of
  * reports): a report is sent only while its ruf address is under

@@ -7,6 +7,7 @@
 #include <idn2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "milter-dmarc/from_idn.h"
 
@@ -81,8 +82,44 @@ domain_span(const char *buf, size_t len, size_t i, bool *eight)
 	return j;
 }
 
-char *
-dmarc_from_alabels(const char *buf, size_t len, bool *changed, const char **why)
+/* Whether buf[0..i) ends with the name of a parameter whose value may be a
+ * bare envelope domain (A-R smtp.mailfrom=, Received-SPF envelope-from=). */
+static bool
+domain_param(const char *buf, size_t i)
+{
+	static const char *const names[] = { "smtp.mailfrom", "envelope-from" };
+	size_t k, n;
+
+	for (k = 0; k < 2; k++) {
+		n = strlen(names[k]);
+		if (i >= n && strncasecmp(buf + i - n, names[k], n) == 0 &&
+		    (i == n || strchr(" \t\r\n;", buf[i - n - 1]) != NULL))
+			return true;
+	}
+	return false;
+}
+
+/* After "name=" at buf[i - 1]: a bare 8-bit domain value (no '@' in it) is
+ * converted; *i moves past what was appended.  0 / -1 with why. */
+static int
+bare_domain(struct sbuf *b, const char *buf, size_t len, size_t *i, bool *changed,
+    const char **why)
+{
+	size_t j;
+	bool eight;
+
+	j = domain_span(buf, len, *i, &eight);
+	if ((j < len && buf[j] == '@') || !eight)
+		return 0;	/* a local part (the '@' branch converts), or ASCII */
+	if (add_alabels(b, buf + *i, j - *i, why) == -1)
+		return -1;
+	*changed = true;
+	*i = j;
+	return 0;
+}
+
+static char *
+alabels(const char *buf, size_t len, bool params, bool *changed, const char **why)
 {
 	struct sbuf b = { NULL, 0, 0 };
 	size_t i = 0, j, depth = 0;
@@ -121,6 +158,13 @@ dmarc_from_alabels(const char *buf, size_t len, bool *changed, const char **why)
 				goto oom;
 			i = j;
 			continue;
+		} else if (ch == '=' && params && domain_param(buf, i)) {
+			if (sb_add(&b, "=", 1) == -1)
+				goto oom;
+			i++;
+			if (bare_domain(&b, buf, len, &i, changed, why) == -1)
+				goto fail;
+			continue;
 		}
 		if (sb_add(&b, buf + i, n) == -1)
 			goto oom;
@@ -132,4 +176,16 @@ oom:
 fail:
 	free(b.p);
 	return NULL;
+}
+
+char *
+dmarc_from_alabels(const char *buf, size_t len, bool *changed, const char **why)
+{
+	return alabels(buf, len, false, changed, why);
+}
+
+char *
+dmarc_authres_alabels(const char *buf, size_t len, bool *changed, const char **why)
+{
+	return alabels(buf, len, true, changed, why);
 }

@@ -22,5 +22,11 @@
  * libidn2 refuses (invalid UTF-8, disallowed code points), one longer than
  * DMARC_IDN_DOMAIN_MAX, a NUL byte in buf, out of memory. */
 char *dmarc_from_alabels(const char *buf, size_t len, bool *changed, const char **why);
+/* The same for an Authentication-Results or Received-SPF value, which also
+ * converts a bare 8-bit domain given as the value of smtp.mailfrom= or
+ * envelope-from= (an A-R may name the envelope sender by its domain alone),
+ * so that an upstream result names the envelope domain as the session's
+ * A-label MAIL FROM does. */
+char *dmarc_authres_alabels(const char *buf, size_t len, bool *changed, const char **why);
 
 #endif

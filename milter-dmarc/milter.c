@@ -16,6 +16,7 @@
 
 #include "lib/authres.h"
 #include "lib/log.h"
+#include "milter-dmarc/arc_trust.h"
 #include "milter-dmarc/dmarc_conf.h"
 #include "milter-dmarc/failure.h"
 #include "milter-dmarc/from_idn.h"
@@ -41,10 +42,11 @@ msg_free(struct dmarc_conn *c)
 }
 
 /* Ask the MTA not to send what we do not read (body, RCPT, DATA, unknown
- * commands) and not to wait for our reply to HELO, each header and EOH:
- * those callbacks never decide, and every saved round trip counts at the
- * message rate of a busy MX. */
-#define DMARC_NR_WANTED (MK_MP_NR_HELO | MK_MP_NR_HDR | MK_MP_NR_EOH)
+ * commands) and not to wait for our reply to CONNECT, HELO, each header and
+ * EOH: those callbacks never decide, but for CONNECT's accept of an ignored
+ * host, which then waits for the reply to MAIL (before any header is sent);
+ * every saved round trip counts at the message rate of a busy MX. */
+#define DMARC_NR_WANTED (MK_MP_NR_CONN | MK_MP_NR_HELO | MK_MP_NR_HDR | MK_MP_NR_EOH)
 #define DMARC_NO_WANTED (MK_MP_NOBODY | MK_MP_NORCPT | MK_MP_NODATA | MK_MP_NOUNKNOWN)
 
 static enum mk_milter_status
@@ -173,6 +175,8 @@ cb_envfrom(struct mk_milter_ctx *ctx, char **argv)
 
 	if (c == NULL)
 		return MK_MS_TEMPFAIL;
+	if (c->ignore)		/* CONNECT's accept (no reply there) is per message here */
+		return MK_MS_ACCEPT;
 	msg_free(c);
 	if ((m = c->msg = calloc(1, sizeof(*m))) == NULL)
 		return MK_MS_TEMPFAIL;
@@ -275,24 +279,65 @@ hdr_from(struct dmarc_msg *m, const char *value)
 	free(f);
 }
 
+/* An upstream A-R or Received-SPF may name the envelope sender in U-labels
+ * (smtp.mailfrom=b@bücher.example; mailaka-spf and OpenDKIM write what the
+ * MTA passed them), while MAIL FROM was taken as A-labels (msg_set_sender):
+ * the addresses of the field are converted the same way (from_idn.h), so
+ * that they match.  NULL: use the value as it is. */
+static char *
+field_alabels(const char *value)
+{
+	const char *why;
+	bool changed;
+
+	if (!has_8bit(value))
+		return NULL;
+	return dmarc_authres_alabels(value, strlen(value), &changed, &why);
+}
+
+/* DomainWhitelist (arc_trust.h): count the arc=pass results of a trusted
+ * A-R; the first one's arc.chain decides (a second makes it void). */
+static void
+arc_results(const struct dmarc_conf *conf, struct dmarc_msg *m, const struct mk_authres *ar)
+{
+	const char *chain;
+	size_t i;
+
+	if (dmarc_arc_trust_count(conf->arc_trust) == 0)
+		return;
+	for (i = 0; i < ar->count; i++) {
+		if (strcmp(ar->res[i].method, "arc") != 0 || strcmp(ar->res[i].result, "pass") != 0)
+			continue;
+		if (m->arc_pass++ == 0 && (chain = mk_authres_prop(&ar->res[i], "arc.chain")) != NULL)
+			m->arc_chain_trusted = dmarc_arc_chain_trusted(conf->arc_trust, chain,
+			    strlen(chain));
+	}
+}
+
 /* A-R: remember forged ones (our authserv-id with a dmarc result) for
  * removal; read DKIM/SPF results of trusted ones. */
 static void
 hdr_authres(const struct dmarc_conf *conf, struct dmarc_msg *m, const char *value)
 {
 	struct mk_authres *ar = calloc(1, sizeof(*ar));
+	char *conv = field_alabels(value);
 	const char *why;
 
 	m->ar_seen++;
+	if (conv != NULL)
+		value = conv;
 	if (ar == NULL || mk_authres_parse(value, strlen(value), ar, &why) == -1) {
+		free(conv);
 		free(ar);
 		return;
 	}
+	free(conv);
 	if (strcasecmp(ar->authserv_id, conf->authserv_id) == 0 &&
 	    mk_authres_find(ar, "dmarc") != NULL && m->nremove < DMARC_REMOVE_MAX)
 		m->remove[m->nremove++] = m->ar_seen;
 	else if (mk_arparse_id_is_trusted(ar->authserv_id, conf->trusted, conf->ntrusted)) {
 		m->ntrusted_ar++;
+		arc_results(conf, m, ar);
 		mk_arparse_dkim_authres(ar, &m->dk);
 		if (!m->have_spf_ar && mk_arparse_spf_authres(ar, &m->spf_sess, &m->spf_ar,
 		    &m->spf_ar_helo) == 0)
@@ -306,13 +351,18 @@ static void
 hdr_received_spf(const struct dmarc_conf *conf, struct dmarc_msg *m, const char *value)
 {
 	struct mk_received_spf r;
+	char *conv;
 	const char *why;
+	int rc;
 
 	if (m->rspf_seen)
 		return;
 	m->rspf_seen = true;
-	if (mk_received_spf_parse(value, strlen(value), &r, &why) == -1 ||
-	    !mk_arparse_id_is_trusted(r.receiver, conf->trusted, conf->ntrusted))
+	if ((conv = field_alabels(value)) != NULL)
+		value = conv;
+	rc = mk_received_spf_parse(value, strlen(value), &r, &why);
+	free(conv);
+	if (rc == -1 || !mk_arparse_id_is_trusted(r.receiver, conf->trusted, conf->ntrusted))
 		return;
 	if (mk_arparse_spf_received(&r, &m->spf_sess, &m->spf_rspf, &m->spf_rspf_helo) == 0)
 		m->have_spf_rspf = true;

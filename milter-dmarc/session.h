@@ -50,6 +50,8 @@ struct dmarc_msg {
 	struct mk_dmarc_auth spf_ar, spf_rspf;
 	struct mk_dmarc_input dk;	/* DKIM results of trusted A-R (dk.ndkim, dk.dkim) */
 	size_t ntrusted_ar;		/* trusted A-R header fields read */
+	unsigned arc_pass;		/* trusted A-R arc=pass results (DomainWhitelist) */
+	bool arc_chain_trusted;		/* the (first) arc=pass's arc.chain is all listed */
 	char *hdrs;			/* header fields, for failure reports (FailureReports) */
 	size_t hdrs_len;
 };

@@ -95,13 +95,16 @@ log_outcome(const struct dmarc_conn *c, const struct dmarc_msg *m, const char *d
 
 static void
 history_add(const struct dmarc_conn *c, const struct dmarc_msg *m, const char *domain,
-    const struct mk_dmarc_input *in, const struct mk_dmarc_outcome *o)
+    const struct mk_dmarc_input *in, const struct mk_dmarc_outcome *o, const char *override)
 {
 	struct mk_dmarc_history_msg hm;
 	char err[256];
 
-	/* only messages with a policy record are reported (RFC 9990 2) */
-	if (c->rt->hist == NULL || o->info.status != MK_DMARC_DISC_FOUND)
+	/* only messages with a policy record are reported (RFC 9990 2); with
+	 * RecordAllMessages (OpenDMARC) the others are recorded too, without
+	 * rua, so that no report is made of them */
+	if (c->rt->hist == NULL ||
+	    (o->info.status != MK_DMARC_DISC_FOUND && !c->rt->conf->record_all))
 		return;
 	hm.when = time(NULL);
 	hm.source_ip = c->ip;
@@ -110,8 +113,32 @@ history_add(const struct dmarc_conn *c, const struct dmarc_msg *m, const char *d
 	hm.discovery = c->rt->conf->spec == MK_DMARC_SPEC_7489 ? "psl" : "treewalk";
 	hm.in = in;
 	hm.o = o;
+	hm.override = override;
 	if (mk_dmarc_history_add(c->rt->hist, &hm, err, sizeof(err)) == -1)
 		mk_log_err(m->qid[0] ? m->qid : NULL, "HistoryFile: %s", err);
+}
+
+/* DomainWhitelist (OpenDMARC's ARC override): a failure RejectFailures
+ * would reject, of a message that came with one trusted arc=pass whose
+ * arc.chain domains are all listed, is delivered (disposition none); the
+ * history records the override as local_policy.  NULL: no override. */
+static const char *
+arc_override(const struct dmarc_conn *c, const struct dmarc_msg *m, const char *domain,
+    struct mk_dmarc_outcome *o)
+{
+	if (!c->rt->conf->reject_failures || o->result != MK_DMARC_RES_FAIL ||
+	    o->disposition != MK_DMARC_P_REJECT || m->arc_pass == 0)
+		return NULL;
+	if (m->arc_pass > 1 || !m->arc_chain_trusted) {
+		mk_log_kv(MK_LOG_NOTICE, m->qid[0] ? m->qid : NULL, "from", domain, "arc", "pass",
+		    "override", "no", "why", m->arc_pass > 1 ? "several arc=pass results" :
+		    "arc.chain not all in DomainWhitelist", NULL);
+		return NULL;
+	}
+	mk_log_kv(MK_LOG_NOTICE, m->qid[0] ? m->qid : NULL, "from", domain, "arc", "pass",
+	    "override", "accept", "reason", "DomainWhitelist", NULL);
+	o->disposition = MK_DMARC_P_NONE;
+	return "local_policy";
 }
 
 /* Severity order of outcomes for several From domains. */
@@ -185,6 +212,22 @@ remove_forged(struct mk_milter_ctx *ctx, const struct dmarc_msg *m)
 	}
 }
 
+/* SoftwareHeader: "DMARC-Filter: mailaka-dmarc vVERSION HOST QID", the
+ * field name and layout of OpenDMARC's, so that what looks for it finds it. */
+static void
+software_header(struct mk_milter_ctx *ctx, const struct dmarc_conn *c,
+    const struct dmarc_msg *m)
+{
+	char v[512];
+
+	if (!c->rt->conf->software_header)
+		return;
+	snprintf(v, sizeof(v), "mailaka-dmarc v%s %s %s", PACKAGE_VERSION,
+	    c->rt->conf->hostname, m->qid[0] ? m->qid : "NOQUEUE");
+	if (mk_milter_insheader(ctx, 0, "DMARC-Filter", v) != 0)
+		mk_log_warn(m->qid[0] ? m->qid : NULL, "cannot add the DMARC-Filter field");
+}
+
 /* No usable From: reject (RejectMultiValueFrom) or say permerror. */
 static enum mk_milter_status
 bad_from(struct mk_milter_ctx *ctx, const struct dmarc_conn *c, const struct dmarc_msg *m,
@@ -203,6 +246,7 @@ bad_from(struct mk_milter_ctx *ctx, const struct dmarc_conn *c, const struct dma
 	}
 	snprintf(ar + n, arsz - n, " dmarc=permerror (%s)", why);
 	mk_milter_insheader(ctx, 0, "Authentication-Results", ar);
+	software_header(ctx, c, m);
 	return MK_MS_ACCEPT;
 }
 
@@ -244,7 +288,7 @@ dmarc_eom(struct mk_milter_ctx *ctx, struct dmarc_conn *c, struct dmarc_msg *m)
 	struct mk_dmarc_walk *w = calloc(1, sizeof(*w));
 	struct mk_dmarc_outcome *o = calloc(1, sizeof(*o)), *worst = NULL;
 	struct mk_dmarc_input *in = calloc(1, sizeof(*in));
-	const char *problem, *spfsrc = "none", *worst_domain = NULL;
+	const char *problem, *spfsrc = "none", *worst_domain = NULL, *override;
 	char ar[DMARC_AR_MAX];
 	enum mk_milter_status rc = MK_MS_ACCEPT;
 	size_t i;
@@ -275,9 +319,10 @@ dmarc_eom(struct mk_milter_ctx *ctx, struct dmarc_conn *c, struct dmarc_msg *m)
 		in->sample = (unsigned)(random() % 100);
 		mk_dmarc_walk_init(w, &env);
 		mk_dmarc_evaluate(w, in, o);
+		override = arc_override(c, m, m->domains[i], o);
 		log_outcome(c, m, m->domains[i], in, o, spfsrc);
 		ar_append(ar, sizeof(ar), m->domains[i], o);
-		history_add(c, m, m->domains[i], in, o);
+		history_add(c, m, m->domains[i], in, o, override);
 		dmarc_failure_report(c, m, m->domains[i], in, o, ar, delivery_of(c->rt->conf, o));
 		if (worst_domain == NULL || severity(o) > severity(worst)) {
 			*worst = *o;
@@ -286,6 +331,7 @@ dmarc_eom(struct mk_milter_ctx *ctx, struct dmarc_conn *c, struct dmarc_msg *m)
 	}
 	if (mk_milter_insheader(ctx, 0, "Authentication-Results", ar) != 0)
 		mk_log_warn(m->qid[0] ? m->qid : NULL, "cannot add the A-R field");
+	software_header(ctx, c, m);
 	rc = act(ctx, c->rt->conf, m, worst_domain, worst);
 done:
 	free(worst);

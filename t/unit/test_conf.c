@@ -304,6 +304,8 @@ test_errors(void)
 		{ "Socket", 0, "test.conf:1: Socket: missing value" },
 		{ "Syslog maybe", 0, "test.conf:1: Syslog: \"maybe\" is not a boolean" },
 		{ "Syslog yess", 0, "test.conf:1: Syslog: \"yess\" is not a boolean" },
+		{ "Syslog x", 0, "test.conf:1: Syslog: \"x\" is not a boolean" },
+		{ "Syslog yup", 0, "test.conf:1: Syslog: \"yup\" is not a boolean" },
 		{ "Syslog \"\"", 0, "test.conf:1: Syslog: \"\" is not a boolean" },
 		{ "Timeout 5x", 0, "test.conf:1: Timeout: \"5x\" is not a duration" },
 		{ "Timeout -1", 0, "test.conf:1: Timeout: \"-1\" is not a duration" },
@@ -367,6 +369,13 @@ test_defaults(void)
 {
 	const char *const *items;
 	struct mk_conf *conf;
+
+	/* OpenDMARC-style one-letter booleans in a file */
+	conf = parse("Syslog n\nSoftwareHeader T\n");
+	ok(conf != NULL, "one-letter booleans: parse");
+	is_int(conf != NULL && mk_conf_bool(conf, "Syslog"), 0, "Syslog n is false");
+	is_int(conf != NULL && mk_conf_bool(conf, "SoftwareHeader"), 1, "SoftwareHeader T is true");
+	mk_conf_free(conf);
 
 	conf = parse("Port 587\n\nPort 465\n");
 	ok(conf != NULL, "defaults: parses");
@@ -805,7 +814,26 @@ test_helpers(void)
 	}
 	is_int(mk_conf_parse_bool("YES", &b), 0, "parse_bool YES");
 	is_int(b, 1, "parse_bool YES value");
-	is_int(mk_conf_parse_bool("y", &b), -1, "parse_bool y refused");
+	{
+		static const struct {
+			const char *s;
+			int rc, v;
+		} one[] = {
+			{ "t", 0, 1 }, { "T", 0, 1 }, { "y", 0, 1 }, { "Y", 0, 1 },
+			{ "f", 0, 0 }, { "F", 0, 0 }, { "n", 0, 0 }, { "N", 0, 0 },
+			{ "x", -1, 0 }, { "ye", -1, 0 }, { "tr", -1, 0 }, { "nope", -1, 0 },
+			{ "t ", -1, 0 }, { "", -1, 0 }, { "2", -1, 0 },
+		};
+		size_t j;
+
+		for (j = 0; j < sizeof(one) / sizeof(one[0]); j++) {
+			b = !one[j].v;
+			is_int(mk_conf_parse_bool(one[j].s, &b), one[j].rc, "parse_bool \"%s\"",
+			    one[j].s);
+			if (one[j].rc == 0)
+				is_int(b, one[j].v, "parse_bool \"%s\" value", one[j].s);
+		}
+	}
 	is_int(mk_conf_parse_bool(NULL, &b), -1, "parse_bool NULL refused");
 }
 

@@ -3,7 +3,9 @@
  * on a temporary file: messages recorded and read back per period and
  * domain, aggregated by source IP and result, a message without SPF input
  * recorded as SPF none, domains without rua left out, the reported-period
- * idempotence table, expiry, and the errors of a missing / read-only file.
+ * idempotence table, expiry, and the errors of a missing / read-only file;
+ * ri= recorded (0 when not published), a history made before the ri column
+ * upgraded at open.
  */
 #include "config.h"
 
@@ -11,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "lib/dmarc.h"
 #include "lib/dmarc_history.h"
@@ -109,6 +113,55 @@ domains_in(struct mk_dmarc_history *h, time_t begin, time_t end, struct domains 
 	return d->list;
 }
 
+/* A store made by a mailaka before the ri column: open adds it. */
+static int
+upgrade_old(const char *dir)
+{
+	static const char rec[] = "v=DMARC1; p=none; rua=mailto:a@old.example";
+	const struct msgspec m = { 100, "192.0.2.1", "old.example", rec, true, true,
+		MK_DMARC_RES_PASS, MK_DMARC_P_NONE };
+	struct mk_dmarc_published pub;
+	struct mk_dmarc_history *h;
+	char path[300], err[512];
+	sqlite3 *db = NULL;
+	int rc = -1;
+
+	snprintf(path, sizeof(path), "%s/old.db", dir);
+	if (sqlite3_open(path, &db) != SQLITE_OK || sqlite3_exec(db, "CREATE TABLE messages ("
+	    " id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, source_ip TEXT NOT NULL,"
+	    " header_from TEXT NOT NULL, envelope_from TEXT NOT NULL,"
+	    " policy_domain TEXT NOT NULL, discovery TEXT NOT NULL, result TEXT NOT NULL,"
+	    " p TEXT, sp TEXT, np TEXT, adkim TEXT, aspf TEXT, pct INTEGER, testing INTEGER,"
+	    " psd TEXT, rua TEXT NOT NULL, policy TEXT NOT NULL, disposition TEXT NOT NULL,"
+	    " dkim_eval TEXT NOT NULL, spf_eval TEXT NOT NULL, override TEXT NOT NULL,"
+	    " spf_domain TEXT NOT NULL, spf_result TEXT NOT NULL, spf_scope TEXT NOT NULL,"
+	    " dkim TEXT NOT NULL);", NULL, NULL, NULL) != SQLITE_OK) {
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_close(db);
+	if ((h = mk_dmarc_history_open(path, false, err, sizeof(err))) == NULL) {
+		diag("open old: %s", err);
+		goto done;
+	}
+	if (add(h, &m) == 0 &&
+	    mk_dmarc_history_published(h, "old.example", 0, 200, &pub, err, sizeof(err)) == 0 &&
+	    pub.ri == 0)
+		rc = 0;
+	mk_dmarc_history_close(h);
+	/* a second open finds the column there */
+	if ((h = mk_dmarc_history_open(path, false, err, sizeof(err))) == NULL)
+		rc = -1;
+	mk_dmarc_history_close(h);
+done:
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/old.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/old.db-shm", dir);
+	unlink(path);
+	return rc;
+}
+
 int
 main(void)
 {
@@ -121,6 +174,8 @@ main(void)
 		{ 1003, "192.0.2.3", "norua.example", "v=DMARC1; p=none", false, false,
 		  MK_DMARC_RES_FAIL, MK_DMARC_P_NONE },
 		{ 5000, "192.0.2.1", "example.com", rua, true, true, MK_DMARC_RES_PASS, MK_DMARC_P_NONE },
+		{ 1500, "192.0.2.9", "ri.example", "v=DMARC1; p=none; ri=7200; rua=mailto:a@ri.example",
+		  true, true, MK_DMARC_RES_PASS, MK_DMARC_P_NONE },
 	};
 	char dir[] = "/tmp/test_dmarc_history.XXXXXX", path[256], wal[300], err[512];
 	struct mk_dmarc_history *h, *ro;
@@ -145,9 +200,10 @@ main(void)
 		return done_testing();
 	for (i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++)
 		fails += add(h, &msgs[i]) == -1;
-	is_int(fails, 0, "five messages recorded");
+	is_int(fails, 0, "six messages recorded");
 
-	is_str(domains_in(h, 0, 2000, &d), "example.com", "period [0,2000): only the domain with a rua");
+	is_str(domains_in(h, 0, 2000, &d), "example.com ri.example",
+	    "period [0,2000): only the domains with a rua");
 	is_str(domains_in(h, 4000, 6000, &d), "example.com", "period [4000,6000)");
 	is_str(domains_in(h, 2000, 4000, &d), "", "empty period: no domain");
 
@@ -156,6 +212,9 @@ main(void)
 	is_str(pub.p, "reject", "published p");
 	is_str(pub.rua, "mailto:agg@example.com", "published rua");
 	is_str(pub.discovery, "treewalk", "published discovery");
+	is_int(pub.ri, 0, "ri= not published: 0");
+	ok(mk_dmarc_history_published(h, "ri.example", 0, 2000, &pub, err, sizeof(err)) == 0 &&
+	    pub.ri == 7200, "ri=7200 published: recorded");
 	ok(mk_dmarc_history_published(h, "nothing.example", 0, 2000, &pub, err, sizeof(err)) == -1,
 	    "no message for a domain: error (%s)", err);
 
@@ -192,12 +251,12 @@ main(void)
 	ro = mk_dmarc_history_open(path, true, err, sizeof(err));
 	ok(ro != NULL, "read-only open of the store");
 	if (ro != NULL) {
-		is_str(domains_in(ro, 0, 2000, &d), "example.com", "read-only: domains");
+		is_str(domains_in(ro, 0, 2000, &d), "example.com ri.example", "read-only: domains");
 		mk_dmarc_history_close(ro);
 	}
 
 	ok(mk_dmarc_history_expire(h, 2000, &deleted, err, sizeof(err)) == 0, "expire before 2000");
-	is_int(deleted, 4, "four messages older than 2000 deleted");
+	is_int(deleted, 5, "five messages older than 2000 deleted");
 	is_str(domains_in(h, 0, 2000, &d), "", "expired period: no domain left");
 	is_int(mk_dmarc_history_was_reported(h, "example.com", 0, err, sizeof(err)), 0,
 	    "the expired period's report record is gone");
@@ -206,6 +265,9 @@ main(void)
 	    "expire again: nothing to delete");
 	mk_dmarc_history_close(h);
 	ok(mk_dmarc_history_close(NULL) == NULL, "close(NULL)");
+
+	fails = upgrade_old(dir);
+	is_int(fails, 0, "a history without the ri column: upgraded at open, written, read");
 
 	unlink(path);
 	snprintf(wal, sizeof(wal), "%s-wal", path);

@@ -28,6 +28,22 @@ conv(const char *in, const char *want, bool want_changed, const char *name)
 	free(out);
 }
 
+/* The A-R / Received-SPF variant. */
+static void
+conv_ar(const char *in, const char *want, bool want_changed, const char *name)
+{
+	const char *why = NULL;
+	bool changed = true;
+	char *out = dmarc_authres_alabels(in, strlen(in), &changed, &why);
+
+	is_str(out, want, "A-R: %s", name);
+	if (want != NULL)
+		is_int(changed, want_changed, "A-R: %s: changed", name);
+	else
+		ok(why != NULL && *why != '\0', "A-R: %s: reason given", name);
+	free(out);
+}
+
 /* Convert then parse: the domain lib/addr extracts. */
 static void
 parsed(const char *in, const char *want_domain, const char *name)
@@ -79,6 +95,27 @@ main(void)
 		ok(dmarc_from_alabels("a@b\0c", 5, &ch, &why) == NULL && why != NULL,
 		    "NUL byte refused");
 	}
+	conv_ar("mx.t; spf=pass smtp.mailfrom=B\xc3\xbc" "cher.example",
+	    "mx.t; spf=pass smtp.mailfrom=xn--bcher-kva.example", true,
+	    "bare U-label smtp.mailfrom domain");
+	conv_ar("mx.t; spf=pass SMTP.MailFrom=b@b\xc3\xbc" "cher.example;",
+	    "mx.t; spf=pass SMTP.MailFrom=b@xn--bcher-kva.example;", true,
+	    "smtp.mailfrom address (any case)");
+	conv_ar("mx.t; spf=pass smtp.mailfrom=j\xc3\xb6rg@example.com",
+	    "mx.t; spf=pass smtp.mailfrom=j\xc3\xb6rg@example.com", false,
+	    "UTF-8 local part of an ASCII domain kept");
+	conv_ar("pass receiver=mx.t; envelope-from=b\xc3\xbc" "cher.example; identity=mailfrom",
+	    "pass receiver=mx.t; envelope-from=xn--bcher-kva.example; identity=mailfrom", true,
+	    "Received-SPF bare envelope-from domain");
+	conv_ar("mx.t; x-smtp.mailfrom=b\xc3\xbc" "cher.example",
+	    "mx.t; x-smtp.mailfrom=b\xc3\xbc" "cher.example", false,
+	    "another parameter's value untouched");
+	conv_ar("mx.t; spf=pass smtp.mailfrom=\"b\xc3\xbc" "cher.example\"",
+	    "mx.t; spf=pass smtp.mailfrom=\"b\xc3\xbc" "cher.example\"", false,
+	    "quoted value untouched");
+	conv_ar("mx.t; spf=pass smtp.mailfrom=b\xff.example", NULL, false, "invalid UTF-8 refused");
+	conv("smtp.mailfrom=b\xc3\xbc" "cher.example", "smtp.mailfrom=b\xc3\xbc" "cher.example",
+	    false, "From variant: no parameter conversion");
 	parsed("=?utf-8?q?x?= <user@b\xc3\xbc" "cher.example>", "xn--bcher-kva.example",
 	    "angle address");
 	parsed("Gr\xc3\xbc\xc3\x9f" "e <j\xc3\xb6rg@m\xc3\xbcnchen.example.de>",

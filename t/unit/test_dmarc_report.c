@@ -127,9 +127,38 @@ test_gzip_mail(void)
 	free(gz);
 }
 
+/* ri=: longer than the period, capped at a day, a multiple of the period */
+static void
+test_interval(void)
+{
+	static const struct {
+		long period;
+		unsigned long ri;
+		long want;
+	} c[] = {
+		{ 3600, 0, 3600 },		/* no ri= */
+		{ 3600, 60, 3600 },		/* shorter than the runs: the period */
+		{ 3600, 3600, 3600 },
+		{ 3600, 7200, 7200 },
+		{ 3600, 5000, 7200 },		/* rounded up to whole periods */
+		{ 3600, 86400, 86400 },
+		{ 3600, 604800, 86400 },	/* a week asked: daily (RFC 7489 7.2) */
+		{ 86400, 3600, 86400 },
+		{ 86400, 604800, 86400 },
+		{ 604800, 86400, 604800 },	/* weekly runs stay weekly */
+		{ 7000, 86400, 91000 },		/* a period that does not divide a day */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		is_int(mk_dmarc_report_interval(c[i].period, c[i].ri), c[i].want,
+		    "interval: period %ld ri=%lu", c[i].period, c[i].ri);
+}
+
 int
 main(void)
 {
+	test_interval();
 	test_xml();
 	test_filename();
 	test_gzip_mail();

@@ -26,14 +26,21 @@ Socket inet:8893@localhost
 Syslog true
 TrustedAuthservIDs mx.example.org, mx2.example.org
 UMask 0002
-SPFIgnoreResults false
+SPFIgnoreResults f
+SoftwareHeader y
+RecordAllMessages T
+HoldQuarantinedMessages n
 IgnoreHosts $T/ignore.hosts
 NoSuchKeyAnywhere 1
 CONF
 printf '# internal\n10.0.0.0/8\n192.0.2.7\n' >"$T/ignore.hosts"
 out=$("$milter" -n -c "$T/opendmarc.conf" 2>&1)
 ok $? "an opendmarc.conf loads" || diag "$out"
-like "$out" "opendmarc.conf:12: .*NoSuchKeyAnywhere" "unknown key: a warning naming file:line"
+like "$out" "opendmarc.conf:15: .*NoSuchKeyAnywhere" "unknown key: a warning naming file:line"
+like "$out" "SoftwareHeader yes" "OpenDMARC's one-letter boolean y: yes"
+like "$out" "RecordAllMessages yes" "OpenDMARC's one-letter boolean T: yes"
+like "$out" "HoldQuarantinedMessages no" "OpenDMARC's one-letter boolean n: no"
+like "$out" "SPFIgnoreResults no" "OpenDMARC's one-letter boolean f: no"
 
 bad() {	# bad NAME LINE WANT-RE
 	printf 'Socket unix:%s/x.sock\n%s\n' "$T" "$2" >"$T/bad.conf"
@@ -43,6 +50,10 @@ bad() {	# bad NAME LINE WANT-RE
 	like "$out" "$3" "$1: error names file:line"
 }
 bad "bad boolean" "RejectFailures maybe" "bad.conf:2"
+bad "bad boolean (two letters)" "SoftwareHeader ye" "bad.conf:2: SoftwareHeader: \"ye\" is not a boolean"
+bad "bad FailureReportsBcc" "FailureReportsBcc nobody" "bad.conf:2: FailureReportsBcc: .*nobody"
+bad "bad DomainWhitelist" "DomainWhitelist bad..example" "bad.conf:2: DomainWhitelist: .*bad..example"
+bad "missing DomainWhitelistFile" "DomainWhitelistFile $T/none.txt" "bad.conf:2: DomainWhitelistFile .*none.txt"
 bad "bad DMARCSpec" "DMARCSpec 7490" "bad.conf:2: .*9989"
 bad "bad resolver" "Resolver [::1]:53" "bad.conf:2"
 bad "bad IgnoreHosts" "IgnoreHosts 10.0.0.0/99" "bad.conf:2: .*10.0.0.0/99"

@@ -13,7 +13,11 @@
 #     not sent to; with it, it is;
 #   - the report is multipart/report; report-type=feedback-report with
 #     Feedback-Type: auth-failure, Reported-Domain, Source-IP,
-#     Auth-Failure: dmarc and the original header fields.
+#     Auth-Failure: dmarc and the original header fields;
+#   - FailureReportsBcc (OpenDMARC): each address gets a copy of every report
+#     (envelope recipient; To: names the ruf), a failing domain without ruf=
+#     gets a report to these addresses alone, the per-address rate limit
+#     applies to each copy.
 . "$top_srcdir/t/lib.sh"
 . "$top_srcdir/t/lib/dns.sh"
 . "$top_srcdir/t/lib/postfix.sh"
@@ -29,6 +33,7 @@ dns_zone_add _dmarc.fod.test 60 TXT "v=DMARC1; p=none; fo=d; ruf=mailto:ruf@fod.
 dns_zone_add _dmarc.fos.test 60 TXT "v=DMARC1; p=none; fo=s; ruf=mailto:ruf@fos.test"
 dns_zone_add _dmarc.ext.test 60 TXT "v=DMARC1; p=quarantine; ruf=mailto:no@elsewhere.example,mailto:yes@reports.example"
 dns_zone_add ext.test._report._dmarc.reports.example 60 TXT "v=DMARC1"
+dns_zone_add _dmarc.noruf.test 60 TXT "v=DMARC1; p=reject"
 dns_start || bail_out "DNS fixture did not start"
 
 sink_start rep 127.0.0.1 || bail_out "smtp-sink did not start"
@@ -133,6 +138,67 @@ sink_wait rep $((n + 2)) 15
 sleep 1
 is "$(sink_count rep)" $((n + 2)) \
 	"FailureReportsOnNone no: only the p=reject and p=quarantine failures are reported (2, not 5)"
+# FailureReportsBcc: two local copies, 2 reports per address and hour
+sink_start bcc 127.0.0.1 || bail_out "smtp-sink did not start"
+sed '/^FailureReportsOnNone/d; s|m\.sock|m3.sock|; s|^FailureReportsRelay .*|FailureReportsRelay 127.0.0.1:'"$SINK_PORT_bcc"'|' \
+	"$T/m.conf" >"$T/m3.conf"
+printf 'FailureReportsBcc copy1@local.test, copy2@local.test\nFailureReportsRateLimit 2/1h\n' >>"$T/m3.conf"
+"$milter" -f -c "$T/m3.conf" >"$T/m3.log" 2>&1 &
+mk_track_pid $!
+MILTER_PIDS="$MILTER_PIDS $!"
+mk_wait_unix "$T/m3.sock" 10 || bail_out "third milter did not start"
+cat >"$T/bcc.txt" <<'CASES'
+case: bcc noruf fail
+ip: 192.0.2.9
+hdr: From: u@noruf.test
+case: bcc fo0 fail 1
+ip: 192.0.2.9
+hdr: From: u@fo0.test
+case: bcc fo0 fail 2
+ip: 192.0.2.9
+hdr: From: u@fo0.test
+case: bcc fo0 pass
+hdr: From: u@fo0.test
+hdr: Authentication-Results: mx.trusted.test; dkim=pass header.d=fo0.test
+CASES
+python3 "$mtgen" "$T/bcc.txt" main "unix:$T/m3.sock" >"$T/m3.lua"
+miltertest -s "$T/m3.lua" >"$T/m3.out" 2>&1
+is "$(grep -c '^R|.*|550|' "$T/m3.out")" 3 "FailureReportsBcc: the three failures rejected"
+# noruf: copy1, copy2; fo0 1: ruf, copy1, copy2; fo0 2: ruf (copies over the limit)
+sink_wait bcc 6 15
+sleep 1
+is "$(sink_count bcc)" 6 "FailureReportsBcc: six reports (the per-address limit stops the 3rd copy)"
+python3 - "$T/sink-bcc" >"$T/bcc.res" <<'PY'
+import email, os, sys
+d = sys.argv[1]
+for f in sorted(os.listdir(d)):
+    raw = open(os.path.join(d, f), 'rb').read()
+    rcpt = [l.split()[1].strip('<>') for l in raw.decode('utf-8', 'replace').splitlines()
+            if l.startswith('X-Rcpt-Args:')]
+    m = email.message_from_bytes(raw)
+    fb = None
+    for part in m.walk():
+        if part.get_content_type() == 'message/feedback-report':
+            p = part.get_payload()
+            fb = p[0] if isinstance(p, list) else email.message_from_string(p)
+    print('%s|%s|%s|%s' % (','.join(rcpt), m['To'], fb['Reported-Domain'] if fb else '-',
+          'Bcc' in m))
+PY
+sed 's/^/#   /' "$T/bcc.res"
+cnt() { cut -d'|' -f1 "$T/bcc.res" | grep -cx "$1"; }
+is "$(cnt ruf@fo0.test)/$(cnt copy1@local.test)/$(cnt copy2@local.test)" 2/2/2 \
+	"envelope recipients: the ruf 2, each Bcc address 2"
+is "$(grep -c '^copy[12]@local.test|ruf@fo0.test|fo0.test|False$' "$T/bcc.res")" 2 \
+	"the copies of fo0.test's first report: To: the ruf address, no Bcc field"
+is "$(grep -Ec '^(copy[12]@local.test)\|\1\|noruf.test\|' "$T/bcc.res")" 2 \
+	"noruf.test (no ruf=): the failure reported to the Bcc addresses alone (To: each)"
+like "$(cat "$T/m3.log")" "failure_report=copy1@local.test status=rate-limited limit=FailureReportsRateLimit" \
+	"the Bcc address's rate limit logged"
+printf 'Socket unix:%s/x.sock\nFailureReportsBcc mailto:a@b.test\n' "$T" >"$T/badbcc.conf"
+out=$("$milter" -n -c "$T/badbcc.conf" 2>&1)
+[ $? -ne 0 ] && [[ $out == *badbcc.conf:2:*FailureReportsBcc* ]]
+ok $? "FailureReportsBcc mailto:a@b.test: refused, naming file:line" || diag "$out"
+
 # stop the milters (SIGTERM: libmilter returns, everything is freed) and
 # check that the sanitizers (ASan, UBSan, LeakSanitizer) said nothing
 stop_and_check_sanitizers() {	# stop_and_check_sanitizers LOG...
@@ -146,5 +212,5 @@ stop_and_check_sanitizers() {	# stop_and_check_sanitizers LOG...
 		ok 0 "milters stopped, sanitizers quiet"
 	fi
 }
-stop_and_check_sanitizers "$T/m.log" "$T/m2.log"
+stop_and_check_sanitizers "$T/m.log" "$T/m2.log" "$T/m3.log"
 done_testing

@@ -6,6 +6,7 @@ into a miltertest Lua script for one milter instance.
 
 Each case connects anew, plays one SMTP transaction and prints one line
   R|name|reply|quarantine|deleted|A-R value (newlines as \\n, tabs as \\t)
+and, for a case with "swhdr", one line H|name|DMARC-Filter value (or -),
 which run.sh compares with the case's expectations."""
 import sys
 
@@ -51,6 +52,8 @@ def main():
         out.append('    local q = mt.eom_check(conn, MT_QUARANTINE) and "1" or "0"')
         out.append('    local d = (mt.eom_check(conn, MT_HDRCHANGE, "Authentication-Results") or mt.eom_check(conn, MT_HDRDELETE, "Authentication-Results")) and "1" or "0"')
         out.append('    mt.echo("R|" .. %s .. "|" .. reply .. "|" .. q .. "|" .. d .. "|" .. ar)' % n)
+        if 'swhdr' in c:	# the DMARC-Filter field (SoftwareHeader) we added, or "-"
+            out.append('    mt.echo("H|" .. %s .. "|" .. (mt.getheader(conn, "DMARC-Filter", 0) or "-"))' % n)
         out.append('  end')
         out.append('  mt.conninfo(conn, "client.example.net", %s)' % lua_str(c['ip']))
         out.append('  if mt.getreply(conn) == SMFIR_ACCEPT then')

@@ -5,8 +5,9 @@
 # each asserts the SMTP outcome, the quarantine request, the removal of a
 # forged A-R and the exact Authentication-Results value added.
 # Instances: main (RejectFailures, 9989), lax (RejectMultiValueFrom no,
-# RejectFailures no, SPFSelfValidate), psl (DMARCSpec 7489 with the system
-# PSL), timeout (DNSTimeout 1 with the DNS server stopped).
+# RejectFailures no, SPFSelfValidate, SoftwareHeader as OpenDMARC's "y"),
+# psl (DMARCSpec 7489 with the system PSL), arc (DomainWhitelist: the ARC
+# override), timeout (DNSTimeout 1 with the DNS server stopped).
 . "$top_srcdir/t/lib.sh"
 . "$top_srcdir/t/lib/dns.sh"
 
@@ -100,11 +101,15 @@ src = open(path.rsplit('/', 1)[0] + '/mtgen.py').read().replace('\nmain()\n', '\
 ns = {}
 exec(compile(src, 'mtgen.py', 'exec'), ns)
 cases = [c for c in ns['parse'](path) if c['inst'] == inst]
-got = {}
+import re
+got, hdr = {}, {}
 for line in open(out, encoding='utf-8', errors='replace'):
     if line.startswith('R|'):
         f = line.rstrip('\n').split('|', 5)
         got[f[1]] = f[2:]
+    elif line.startswith('H|'):
+        f = line.rstrip('\n').split('|', 2)
+        hdr[f[1]] = f[2]
 for c in cases:
     name = c['name']
     if name not in got:
@@ -122,6 +127,11 @@ for c in cases:
     if c['expect'] != '550' or c['ar'] != '-':
         if ar != want_ar:
             problems.append('A-R "%s", want "%s"' % (ar, want_ar))
+    if 'swhdr' in c:
+        h = hdr.get(name, '(no H line)')
+        if (c['swhdr'] == '-' and h != '-') or (c['swhdr'] != '-' and
+                                                 not re.fullmatch(c['swhdr'], h)):
+            problems.append('DMARC-Filter "%s", want "%s"' % (h, c['swhdr']))
     print('%s|%s|%s' % ('OK' if not problems else 'NOK', name, '; '.join(problems)))
 PY
 }
@@ -141,7 +151,8 @@ report() {	# read "OK|name|" lines into TAP
 start_milter main ""
 start_milter lax "RejectMultiValueFrom no
 RejectFailures no
-SPFSelfValidate yes"
+SPFSelfValidate yes
+SoftwareHeader y"
 start_milter psl "DMARCSpec 7489
 PublicSuffixList /usr/share/publicsuffix/public_suffix_list.dat"
 start_milter timeout "DNSTimeout 1"
@@ -152,7 +163,11 @@ IgnoreMailFrom ignored.test, Skip.Example
 SPFIgnoreResults yes
 SPFSelfValidate yes"
 
-for inst in main lax psl nohold hold strict; do
+start_milter arc "DomainWhitelist forwarder.example
+DomainWhitelist lists.example.org
+DomainWhitelistSize 3000
+HistoryFile $T/arc.db"
+for inst in main lax psl nohold hold strict arc; do
 	run_cases "$inst" >"$T/$inst.res"
 	report "$inst" <"$T/$inst.res"
 	grep -q '^NOK\|^MISS' "$T/$inst.res" && { sed 's/^/# /' "$T/$inst.out" | tail -20; sed 's/^/# /' "$T/$inst.log" | tail -20; }
@@ -188,5 +203,11 @@ ok $? "every case of cases.txt ran ($((tap_n - 2)) of $n)"
 # the milter logged one decision line per evaluated message, key=value
 like "$(cat "$T/main.log")" 'from=reject.test dmarc=fail .*p=reject dis=reject' "decision logged"
 like "$(cat "$T/main.log")" 'spf=none reason=' "missing SPF input logged"
+like "$(cat "$T/arc.log")" 'from=reject.test arc=pass override=accept reason=DomainWhitelist' \
+	"ARC override logged"
+if command -v sqlite3 >/dev/null; then
+	is "$(sqlite3 "$T/arc.db" "SELECT COUNT(*) FROM messages WHERE override = 'local_policy' AND disposition = 'none' AND result = 'fail'")" 1 \
+		"ARC override: recorded in the history as local_policy, disposition none"
+fi
 stop_and_check_sanitizers "$T"/*.log
 done_testing

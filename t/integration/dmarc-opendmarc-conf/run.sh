@@ -15,6 +15,7 @@
 #   - HistoryFile: each message with a policy is recorded (read back with
 #     the sqlite3 client), SPF recorded as none when there was no SPF input,
 #     the temperror and ignored messages not recorded;
+#   - SoftwareHeader true: the DMARC-Filter field is added;
 #   - unimplemented OpenDMARC keys are warned about, not fatal.
 . "$top_srcdir/t/lib.sh"
 . "$top_srcdir/t/lib/dns.sh"
@@ -72,6 +73,7 @@ case: signed
 ip: 192.0.2.8
 hdr: From: u@rej.test
 hdr: Authentication-Results: mx.trusted.test; dkim=pass header.d=rej.test header.s=sel
+swhdr: .*
 case: opendkim pass
 ip: 192.0.2.7
 hdr: From: u@rej.test
@@ -100,8 +102,12 @@ log=$(cat "$T/m.log")
 like "$log" 'dkim=none reason="no Authentication-Results from a TrustedAuthservIDs server"' \
 	"no trusted DKIM input: said so in the log"
 like "$log" 'spf=none reason=' "no SPF input: said so in the log"
-like "$log" 'opendmarc.conf:[0-9]+: .*(SoftwareHeader|RequiredHeaders)' \
+like "$log" 'opendmarc.conf:[0-9]+: .*(AutoRestart|UMask) is accepted but not used' \
 	"unimplemented OpenDMARC keys: warned about with file:line"
+! grep -q 'SoftwareHeader is accepted' <<<"$log"
+ok $? "SoftwareHeader is implemented: no warning"
+like "$(grep '^H|signed|' "$T/m.out")" '^H\|signed\|mailaka-dmarc v[^ ]+ [^ ]+ QID1$' \
+	"SoftwareHeader true: DMARC-Filter field added, as OpenDMARC's"
 
 kill -TERM "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null

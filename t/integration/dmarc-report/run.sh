@@ -6,7 +6,10 @@
 # against t/xsd/dmarc-9990.xsd, counts compared with the messages sent,
 # external destination check, idempotence); a 7489-mode instance's report
 # is submitted by SMTP to Postfix's smtp-sink, extracted from the dumped
-# mail and validated against t/xsd/dmarc-7489.xsd.
+# mail and validated against t/xsd/dmarc-7489.xsd.  RecordAllMessages
+# (instance "all") records messages of domains without a DMARC record too,
+# and they make no report; a domain publishing ri=7200 is reported every
+# two hours by hourly runs, the others every hour.
 . "$top_srcdir/t/lib.sh"
 . "$top_srcdir/t/lib/dns.sh"
 . "$top_srcdir/t/lib/postfix.sh"
@@ -28,6 +31,7 @@ dns_zone_add _dmarc.quar.test 60 TXT "v=DMARC1; p=quarantine; rua=mailto:agg@qua
 dns_zone_add _dmarc.norua.test 60 TXT "v=DMARC1; p=reject"
 dns_zone_add _dmarc.testmode.test 60 TXT "v=DMARC1; p=reject; t=y; rua=mailto:agg@testmode.test"
 dns_zone_add _dmarc.example.co.uk 60 TXT "v=DMARC1; p=reject; sp=quarantine; pct=100; rua=mailto:dmarc@example.co.uk"
+dns_zone_add _dmarc.ri.test 60 TXT "v=DMARC1; p=none; ri=7200; rua=mailto:agg@ri.test"
 dns_start || bail_out "DNS fixture did not start"
 
 # stop the milters (SIGTERM: libmilter returns, everything is freed) and
@@ -89,11 +93,16 @@ add_cases 2 main 192.0.2.4 testmode.test
 add_cases 1 main 192.0.2.250 reject.test
 add_cases 2 uk 192.0.2.7 a.b.example.co.uk "mx.trusted.test; dkim=pass header.d=example.co.uk header.s=s"
 add_cases 1 uk 192.0.2.8 other.example.co.uk
+add_cases 1 main 192.0.2.9 nodmarc.test
+add_cases 2 all 192.0.2.9 nodmarc.test
+add_cases 2 all 192.0.2.10 ri.test
+add_cases 1 all 192.0.2.11 quar.test
 
 start_milter main ""
 start_milter uk "DMARCSpec 7489
 PublicSuffixList /usr/share/publicsuffix/public_suffix_list.dat"
-for inst in main uk; do
+start_milter all "RecordAllMessages t"
+for inst in main uk all; do
 	python3 "$mtgen" "$T/cases.txt" "$inst" "unix:$T/$inst.sock" >"$T/$inst.lua"
 	miltertest -s "$T/$inst.lua" >"$T/$inst.out" 2>&1
 	is "$(grep -c '^R|' "$T/$inst.out")" "$(grep -c "^inst: $inst" "$T/cases.txt")" \
@@ -101,7 +110,11 @@ for inst in main uk; do
 done
 
 # the history store: one row per evaluated message with a policy
-is "$(sqlite3 "$T/main.db" 'SELECT COUNT(*) FROM messages')" 11 "main: 11 messages recorded (ignored client not)"
+is "$(sqlite3 "$T/main.db" 'SELECT COUNT(*) FROM messages')" 11 \
+	"main: 11 messages recorded (ignored client and the domain without a record not)"
+is "$(sqlite3 "$T/all.db" 'SELECT COUNT(*) FROM messages')" 5 "RecordAllMessages: all 5 messages recorded"
+is "$(sqlite3 "$T/all.db" "SELECT COUNT(*) FROM messages WHERE header_from='nodmarc.test' AND result='none' AND rua=''")" 2 \
+	"RecordAllMessages: the 2 messages of the domain without a record, dmarc=none, no rua"
 is "$(sqlite3 "$T/main.db" "SELECT COUNT(*) FROM messages WHERE policy_domain='reject.test' AND disposition='reject'")" 2 \
 	"main: 2 rejected reject.test messages recorded"
 
@@ -181,5 +194,28 @@ report --history "$T/uk.db" --spec 7489 --relay "127.0.0.1:$sport" --org mx.dmar
 	--period 3600 --period-end "$end" --resolver "$DNS_RESOLVER" >"$T/r4.out" 2>&1
 sleep 0.2
 is "$(sink_count rua)" 1 "second SMTP run sends nothing (idempotent)"
-stop_and_check_sanitizers "$T/main.log" "$T/uk.log" "$T"/r*.err
+# --- ri=7200 with hourly runs --------------------------------------------------
+# the messages are moved to known times: e is a 2-hour boundary; ri.test has
+# one message in each hour of [e-7200, e), quar.test one in [e-3600, e)
+e=$(( ($(date +%s) / 7200 + 2) * 7200 ))
+sqlite3 "$T/all.db" "UPDATE messages SET ts = $e - 1000;
+	UPDATE messages SET ts = $e - 5000 WHERE id = (SELECT MIN(id) FROM messages WHERE header_from = 'ri.test')"
+mkdir -p "$T/ri"
+report --history "$T/all.db" --dry-run "$T/ri" --period 3600 --period-end $((e - 3600)) \
+	--org mx.dmarc.test --resolver "$DNS_RESOLVER" >"$T/r5.out" 2>"$T/r5.err"
+ok $? "ri: run at the odd hour exit 0" || sed 's/^/# /' "$T/r5.err"
+like "$(cat "$T/r5.out")" "domain=ri.test ri=7200 interval=7200 not-due" "ri=7200: not due at the odd hour"
+is "$(ls "$T/ri" | grep -c '\.xml\.gz$')" 0 "ri: no report at the odd hour"
+report --history "$T/all.db" --dry-run "$T/ri" --period 3600 --period-end "$e" \
+	--org mx.dmarc.test --resolver "$DNS_RESOLVER" >"$T/r6.out" 2>"$T/r6.err"
+ok $? "ri: run at the even hour exit 0" || sed 's/^/# /' "$T/r6.err"
+sed 's/^/#   /' "$T/r6.out"
+is "$(ls "$T/ri" | grep -c '\.xml\.gz$')" 2 "ri: two reports (ri.test, quar.test; nodmarc.test has no record)"
+like "$(ls "$T/ri")" "!ri.test!$((e - 7200))!$((e - 1))!" "ri.test: one report covering the two hours"
+like "$(ls "$T/ri")" "!quar.test!$((e - 3600))!$((e - 1))!" "quar.test (no ri=): the hour"
+f=$(ls "$T"/ri/*'!ri.test!'*.xml.gz 2>/dev/null)
+is "$(gunzip -c "$f" | xmllint --xpath "sum(//*[local-name()='row']/*[local-name()='count'])" - 2>/dev/null)" 2 \
+	"ri.test: both messages of the two hours in the report"
+
+stop_and_check_sanitizers "$T/main.log" "$T/uk.log" "$T/all.log" "$T"/r*.err
 done_testing
