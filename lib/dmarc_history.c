@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,19 @@
 
 #define HIST_BUSY_MS 5000
 
+/* Statements are prepared once per SQL text (the callers' static strings,
+ * told apart by address) and reset after use: preparing the insert cost
+ * more than running it, for every message.  mu makes one statement serve
+ * one caller at a time (the milter's workers share the store). */
+#define HIST_STMTS 16
+
 struct mk_dmarc_history {
 	sqlite3 *db;
+	pthread_mutex_t mu;
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} stmt[HIST_STMTS];
 };
 
 /* WAL with synchronous=NORMAL: a commit is not fsync'ed (the history is
@@ -71,6 +83,7 @@ mk_dmarc_history_open(const char *path, bool readonly, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	pthread_mutex_init(&h->mu, NULL);
 	if (sqlite3_open_v2(path, &h->db, flags, NULL) != SQLITE_OK) {
 		db_err(h->db, path, err, errlen);
 		return mk_dmarc_history_close(h);
@@ -88,8 +101,13 @@ mk_dmarc_history_open(const char *path, bool readonly, char *err, size_t errlen)
 struct mk_dmarc_history *
 mk_dmarc_history_close(struct mk_dmarc_history *h)
 {
+	size_t i;
+
 	if (h != NULL) {
+		for (i = 0; i < HIST_STMTS; i++)
+			sqlite3_finalize(h->stmt[i].st);
 		sqlite3_close(h->db);
+		pthread_mutex_destroy(&h->mu);
 		free(h);
 	}
 	return NULL;
@@ -133,17 +151,57 @@ override_of(const struct mk_dmarc_history_msg *m)
  * 'i' int, 'I' long long), step it to the end calling row(st, arg) for each
  * result row (row returns 0 to go on, -1 to stop), finalize.  The number of
  * rows seen (>= 0), or -1 with err "what: why". */
+/* The prepared statement of sql (h->mu held), or NULL with err. */
+static sqlite3_stmt *
+stmt_get(struct mk_dmarc_history *h, const char *what, const char *sql, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+
+	for (i = 0; i < HIST_STMTS && h->stmt[i].sql != NULL; i++)
+		if (h->stmt[i].sql == sql)
+			return h->stmt[i].st;
+	if (sqlite3_prepare_v3(h->db, sql, -1, i < HIST_STMTS ? SQLITE_PREPARE_PERSISTENT : 0,
+	    &st, NULL) != SQLITE_OK) {
+		db_err(h->db, what, err, errlen);
+		return NULL;
+	}
+	if (i < HIST_STMTS) {
+		h->stmt[i].sql = sql;
+		h->stmt[i].st = st;
+	}
+	return st;
+}
+
+/* Done with st: reset for the next use, or finalized when not kept. */
+static void
+stmt_put(struct mk_dmarc_history *h, sqlite3_stmt *st)
+{
+	size_t i;
+
+	for (i = 0; i < HIST_STMTS; i++) {
+		if (h->stmt[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return;
+		}
+	}
+	sqlite3_finalize(st);
+}
+
 static int
 hist_run(struct mk_dmarc_history *h, const char *what, const char *sql,
     int (*row)(sqlite3_stmt *st, void *arg), void *arg, char *err, size_t errlen,
     const char *fmt, ...)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *st;
 	va_list ap;
 	int i, rc, n = 0;
 
-	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		db_err(h->db, what, err, errlen);
+	pthread_mutex_lock(&h->mu);
+	if ((st = stmt_get(h, what, sql, err, errlen)) == NULL) {
+		pthread_mutex_unlock(&h->mu);
 		return -1;
 	}
 	va_start(ap, fmt);
@@ -161,7 +219,8 @@ hist_run(struct mk_dmarc_history *h, const char *what, const char *sql,
 	va_end(ap);
 	if (fmt[i] != '\0') {
 		db_err(h->db, what, err, errlen);
-		sqlite3_finalize(st);
+		stmt_put(h, st);
+		pthread_mutex_unlock(&h->mu);
 		return -1;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -173,7 +232,8 @@ hist_run(struct mk_dmarc_history *h, const char *what, const char *sql,
 		db_err(h->db, what, err, errlen);
 		n = -1;
 	}
-	sqlite3_finalize(st);
+	stmt_put(h, st);
+	pthread_mutex_unlock(&h->mu);
 	return n;
 }
 
