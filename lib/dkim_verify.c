@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +35,9 @@ struct field {
 struct vsig {
 	struct mk_dkim_vresult r;	/* res != NONE: decided */
 	size_t field;			/* index of its DKIM-Signature field */
-	bool hrelaxed, ed25519, lset;
+	bool hrelaxed, ed25519, lset, xset;
 	unsigned long long l;
-	long long x;			/* 0: no x= */
+	long long x;			/* x= when xset */
 	char hlist[HLIST_MAX];		/* h= without white space */
 	unsigned char bh[MK_DKIM_SHA256_LEN];
 	unsigned char sig[SIG_BYTES_MAX + 3];	/* + padding of the last group */
@@ -268,19 +269,23 @@ tag_nows(const struct mk_dkim_tags *t, const char *name, char *out, size_t outsz
 	return tag == NULL ? 0 : mk_dkim_tags_copy_nows(tag, out, outsz);
 }
 
-/* A decimal tag value: 0, 1 when absent, -1 when malformed. */
+/* A decimal tag value (RFC 6376: 1*76DIGIT for l=, 1*12DIGIT for t= / x=,
+ * leading zeros allowed; more than fits saturates): 0, 1 when absent, -1
+ * when malformed. */
 static int
 tag_num(const struct mk_dkim_tags *t, const char *name, unsigned long long *out)
 {
-	char buf[32], *end;
+	char buf[80], *end, *p;
 
 	if (tag_nows(t, name, buf, sizeof(buf)) == -1)
 		return -1;
 	if (buf[0] == '\0')
 		return mk_dkim_tags_get(t, name) == NULL ? 1 : -1;
-	if (strspn(buf, "0123456789") != strlen(buf) || strlen(buf) > 19)
+	if (strspn(buf, "0123456789") != strlen(buf) || strlen(buf) > 76)
 		return -1;
-	*out = strtoull(buf, &end, 10);
+	for (p = buf; p[0] == '0' && p[1] != '\0'; p++)
+		;
+	*out = strlen(p) > 19 ? ULLONG_MAX : strtoull(p, &end, 10);
 	return 0;
 }
 
@@ -353,7 +358,7 @@ static int
 check_tags(const struct mk_dkim_tags *t, struct vsig *s)
 {
 	static const char *const required[] = { "v", "a", "b", "bh", "d", "h", "s" };
-	unsigned long long n;
+	unsigned long long n, ts;
 	char v[8], q[64], bh[64];
 	unsigned char bhbin[48];
 	size_t i, len;
@@ -398,11 +403,20 @@ check_tags(const struct mk_dkim_tags *t, struct vsig *s)
 		return -1;
 	}
 	s->lset = rc == 0;
-	if ((rc = tag_num(t, "x", &n)) == -1 || (rc == 0 && n > (unsigned long long)INT64_MAX)) {
+	if ((rc = tag_num(t, "x", &n)) == -1) {
 		set(s, MK_DKIM_V_PERMERROR, "malformed x= tag");
 		return -1;
 	}
-	s->x = rc == 0 ? (long long)n : 0;
+	s->xset = rc == 0;
+	s->x = n > (unsigned long long)INT64_MAX ? INT64_MAX : (long long)n;
+	if ((rc = tag_num(t, "t", &ts)) == -1) {
+		set(s, MK_DKIM_V_PERMERROR, "malformed t= tag");
+		return -1;
+	}
+	if (rc == 0 && s->xset && n <= ts) {	/* RFC 6376 3.5: x= MUST be after t= */
+		set(s, MK_DKIM_V_PERMERROR, "x= is not after t=");
+		return -1;
+	}
 	if (tag_nows(t, "bh", bh, sizeof(bh)) == -1 ||
 	    b64_decode(bh, bhbin, sizeof(bhbin), &len) == -1 || len != sizeof(s->bh)) {
 		set(s, MK_DKIM_V_PERMERROR, "malformed bh= tag");
@@ -654,7 +668,8 @@ field_without_b(const struct field *f, size_t *len)
 	if ((a = memchr(b->name, '=', (size_t)(end - b->name))) == NULL)
 		return NULL;
 	a++;
-	for (z = b->val + b->vlen; z < end && strchr(" \t\r\n", *z) != NULL; z++)
+	for (z = b->val + b->vlen; z < end && (*z == ' ' || *z == '\t' || *z == '\r' ||
+	    *z == '\n'); z++)
 		;
 	if ((out = malloc(f->len)) == NULL)
 		return NULL;
@@ -686,7 +701,7 @@ header_hash(const struct mk_dkim_verifier *v, const struct vsig *s, unsigned cha
 		if (e == NULL)
 			e = p + strlen(p);
 		nlen = (size_t)(e - p);
-		for (j = v->nf; j-- > 0;) {
+		for (j = nlen > 0 ? v->nf : 0; j-- > 0;) {
 			if (!used[j] && field_is(&v->f[j], p, nlen)) {
 				used[j] = true;
 				mk_dkim_canon_field(em, s->hrelaxed, v->f[j].f, v->f[j].len,
@@ -737,7 +752,7 @@ sig_eval(struct mk_dkim_verifier *v, struct vsig *s, time_t now, char *txt, size
 
 	if (check_body(s) == -1)
 		return;
-	if (s->x != 0 && s->x < (long long)now) {
+	if (s->xset && s->x < (long long)now) {
 		set(s, MK_DKIM_V_FAIL, "signature expired (x=)");
 		return;
 	}

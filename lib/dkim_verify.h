@@ -72,7 +72,7 @@ struct mk_dkim_verify_params {
 struct mk_dkim_vresult {
 	enum mk_dkim_vres res;
 	char reason[160];		/* "" for pass */
-	char d[256], s[64], a[32], i[256];	/* "" when absent or unusable */
+	char d[256], s[256], a[32], i[256];	/* "" when absent or unusable */
 	char b[MK_DKIM_VERIFY_B_MAX + 1];	/* b= without white space */
 };
 

@@ -44,7 +44,7 @@ struct dkim_hdr {
 
 /* Outcome of one key lookup done for libopendkim (by d= and s=). */
 struct dkim_keyq {
-	char domain[256], selector[64];
+	char domain[256], selector[256];
 	int status;			/* enum mk_dns_status */
 	char why[128];			/* non-empty: our own permerror reason */
 };

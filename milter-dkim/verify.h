@@ -32,7 +32,7 @@ enum dkim_res {
 struct dkim_sigres {
 	enum dkim_res res;
 	char reason[160];
-	char d[256], s[64], a[32], i[256];
+	char d[256], s[256], a[32], i[256];
 	char b[DKIM_B_MAX + 1];		/* b= without white space */
 };
 

@@ -11,7 +11,7 @@ BUILD_DEPS="build-essential autoconf automake libtool pkg-config
 TEST_DEPS="unbound python3 clang libclang-rt-14-dev ca-certificates openssl
  swaks python3-dkim python3-nacl libmail-dkim-perl python3-spf libxml2-utils sqlite3
  postfix miltertest sasl2-bin libsasl2-modules libsasl2-modules-db
- postsrsd python3-dnspython chasquid python3-authheaders groff-base"
+ postsrsd python3-dnspython chasquid python3-authheaders groff-base python3-cryptography"
 
 missing=""
 for p in $BUILD_DEPS $TEST_DEPS; do
