@@ -150,3 +150,9 @@ mk_milter_chgfrom(struct mk_milter_ctx *ctx, const char *from, const char *args)
 {
 	return ctx->ops->chgfrom(ctx, from, args);
 }
+
+int
+mk_milter_addrcpt(struct mk_milter_ctx *ctx, const char *rcpt)
+{
+	return ctx->ops->addrcpt(ctx, rcpt);
+}

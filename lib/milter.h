@@ -183,6 +183,7 @@ int mk_milter_insheader(struct mk_milter_ctx *ctx, int idx, const char *name, co
 int mk_milter_chgheader(struct mk_milter_ctx *ctx, const char *name, int idx, const char *value);
 int mk_milter_quarantine(struct mk_milter_ctx *ctx, const char *reason);
 int mk_milter_chgfrom(struct mk_milter_ctx *ctx, const char *from, const char *args);
+int mk_milter_addrcpt(struct mk_milter_ctx *ctx, const char *rcpt);
 /* Engine own: the stages of the current message that may block, in place of
  * desc->offload (a milter that learns at MAIL FROM that this message needs
  * no DNS saves the worker hand-offs); back to desc->offload when the message

@@ -360,6 +360,17 @@ c_chgfrom(struct mk_milter_ctx *ctx, const char *from, const char *args)
 }
 
 static int
+c_addrcpt(struct mk_milter_ctx *ctx, const char *rcpt)
+{
+	struct own_session *s = sess(ctx);
+	struct mk_mp_reply r = { .code = MK_MPR_ADDRCPT, .text = rcpt };
+
+	if (!may_change(s, MK_MA_ADDRCPT) || rcpt == NULL || rcpt[0] == '\0')
+		return -1;
+	return add_change(s, &r);
+}
+
+static int
 c_setoffload(struct mk_milter_ctx *ctx, unsigned stages)
 {
 	struct own_session *s = sess(ctx);
@@ -379,5 +390,6 @@ const struct mk_milter_ctx_ops own_ctx_ops = {
 	.chgheader = c_chgheader,
 	.quarantine = c_quarantine,
 	.chgfrom = c_chgfrom,
+	.addrcpt = c_addrcpt,
 	.setoffload = c_setoffload,
 };

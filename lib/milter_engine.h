@@ -22,6 +22,7 @@ struct mk_milter_ctx_ops {
 	int (*chgheader)(struct mk_milter_ctx *ctx, const char *name, int idx, const char *value);
 	int (*quarantine)(struct mk_milter_ctx *ctx, const char *reason);
 	int (*chgfrom)(struct mk_milter_ctx *ctx, const char *from, const char *args);
+	int (*addrcpt)(struct mk_milter_ctx *ctx, const char *rcpt);
 	int (*setoffload)(struct mk_milter_ctx *ctx, unsigned stages);
 };
 

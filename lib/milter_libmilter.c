@@ -150,6 +150,12 @@ c_chgfrom(struct mk_milter_ctx *ctx, const char *from, const char *args)
 	return smfi_chgfrom(lm_smfi(ctx), (char *)from, (char *)args) == MI_SUCCESS ? 0 : -1;
 }
 
+static int
+c_addrcpt(struct mk_milter_ctx *ctx, const char *rcpt)
+{
+	return smfi_addrcpt(lm_smfi(ctx), (char *)rcpt) == MI_SUCCESS ? 0 : -1;
+}
+
 /* Every libmilter callback runs on its session's thread: nothing to move. */
 static int
 c_setoffload(struct mk_milter_ctx *ctx, unsigned stages)
@@ -169,6 +175,7 @@ static const struct mk_milter_ctx_ops lm_ctx_ops = {
 	.chgheader = c_chgheader,
 	.quarantine = c_quarantine,
 	.chgfrom = c_chgfrom,
+	.addrcpt = c_addrcpt,
 	.setoffload = c_setoffload,
 };
 

@@ -80,7 +80,7 @@ static const struct mk_conf_key dmarc_conf_table[] = {
 	{ "Background", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
 	{ "BaseDirectory", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
 	{ "ChangeRootDirectory", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
-	{ "CopyFailuresTo", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
+	{ "CopyFailuresTo", MK_CONF_STR, NULL, 0, 0, NULL, 0, NULL },
 	{ "DomainWhitelistSize", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
 	{ "FailureReportsOnNone", MK_CONF_BOOL, "no", 0, 0, NULL, 0, NULL },
 	{ "MilterDebug", MK_CONF_STR, NULL, 0, 0, NULL, IGN, NULL },
@@ -120,14 +120,29 @@ load_ignore(struct dmarc_conf *c, char *err, size_t errlen)
 	return c->ignore == NULL ? -1 : 0;
 }
 
-/* FailureReportsBcc: at most DMARC_BCC_MAX plain addresses (local@domain,
- * no "mailto:", no spaces); else an error naming file:line. */
+/* A plain address: local@domain, no "mailto:", no spaces or brackets. */
+static bool
+plain_addr(const char *a)
+{
+	const char *at = strrchr(a, '@');
+
+	return !(at == NULL || at == a || at[1] == '\0' || strlen(a) > MK_DMARC_URI_MAX ||
+	    strpbrk(a, " \t<>\"") != NULL || strncasecmp(a, "mailto:", 7) == 0);
+}
+
+/* FailureReportsBcc: at most DMARC_BCC_MAX plain addresses; CopyFailuresTo
+ * one; else an error naming file:line. */
 static int
 check_bcc(const struct dmarc_conf *c, char *err, size_t errlen)
 {
-	const char *a, *at;
+	const char *a;
 	size_t i;
 
+	if (c->copy_failures_to != NULL && !plain_addr(c->copy_failures_to)) {
+		snprintf(err, errlen, "%s: CopyFailuresTo: \"%s\" is not an address "
+		    "(local@domain)", mk_conf_where(c->raw, "CopyFailuresTo"), c->copy_failures_to);
+		return -1;
+	}
 	if (c->nfr_bcc > DMARC_BCC_MAX) {
 		snprintf(err, errlen, "%s: FailureReportsBcc: more than %d addresses",
 		    mk_conf_where(c->raw, "FailureReportsBcc"), DMARC_BCC_MAX);
@@ -135,9 +150,7 @@ check_bcc(const struct dmarc_conf *c, char *err, size_t errlen)
 	}
 	for (i = 0; i < c->nfr_bcc; i++) {
 		a = c->fr_bcc[i];
-		at = strrchr(a, '@');
-		if (at == NULL || at == a || at[1] == '\0' || strlen(a) > MK_DMARC_URI_MAX ||
-		    strpbrk(a, " \t<>\"") != NULL || strncasecmp(a, "mailto:", 7) == 0) {
+		if (!plain_addr(a)) {
 			snprintf(err, errlen, "%s: FailureReportsBcc: \"%s\" is not an address "
 			    "(local@domain)", mk_conf_where(c->raw, "FailureReportsBcc"), a);
 			return -1;
@@ -200,6 +213,7 @@ dmarc_conf_load(const char *path, char *err, size_t errlen)
 	mk_rate_parse(mk_conf_str(c->raw, "FailureReportsGlobalRateLimit"), &c->fr_rate_global,
 	    err, errlen);
 	c->nfr_bcc = mk_conf_list(c->raw, "FailureReportsBcc", &c->fr_bcc);
+	c->copy_failures_to = mk_conf_str(c->raw, "CopyFailuresTo");
 	c->software_header = mk_conf_bool(c->raw, "SoftwareHeader");
 	c->record_all = mk_conf_bool(c->raw, "RecordAllMessages");
 	if (gethostname(c->hostname, sizeof(c->hostname) - 1) == -1 || c->hostname[0] == '\0')

@@ -52,6 +52,7 @@ struct dmarc_conf {
 	struct mk_rate fr_rate_domain;	/* FailureReportsDomainRateLimit: per policy domain */
 	struct mk_rate fr_rate_global;	/* FailureReportsGlobalRateLimit: all reports */
 	const char *const *fr_bcc;	/* FailureReportsBcc: a copy of every report */
+	const char *copy_failures_to;	/* CopyFailuresTo: added recipient of failing mail, or NULL */
 	size_t nfr_bcc;
 	bool software_header;		/* SoftwareHeader: add DMARC-Filter */
 	bool record_all;		/* RecordAllMessages: history without a record too */

@@ -62,7 +62,7 @@ cb_negotiate(struct mk_milter_ctx *ctx, unsigned long f0, unsigned long f1, unsi
 		return MK_MS_REJECT;	/* refuse the connection */
 	c->noreply = f1 & DMARC_NR_WANTED;
 	mk_milter_setpriv(ctx, c);
-	*pf0 = f0 & (MK_MA_ADDHDRS | MK_MA_CHGHDRS | MK_MA_QUARANTINE);
+	*pf0 = f0 & (MK_MA_ADDHDRS | MK_MA_CHGHDRS | MK_MA_QUARANTINE | MK_MA_ADDRCPT);
 	*pf1 = f1 & (DMARC_NR_WANTED | DMARC_NO_WANTED);
 	*pf2 = 0;
 	*pf3 = 0;
@@ -450,7 +450,7 @@ cb_close(struct mk_milter_ctx *ctx)
  * reports all happen at end of message: only that stage may block. */
 static const struct mk_milter_desc dmarc_desc = {
 	.name = "mailaka-dmarc",
-	.actions = MK_MA_ADDHDRS | MK_MA_CHGHDRS | MK_MA_QUARANTINE,
+	.actions = MK_MA_ADDHDRS | MK_MA_CHGHDRS | MK_MA_QUARANTINE | MK_MA_ADDRCPT,
 	.offload = MK_MSTAGE_EOM,
 	.negotiate = cb_negotiate,
 	.connect = cb_connect,

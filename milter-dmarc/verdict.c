@@ -175,6 +175,17 @@ act(struct mk_milter_ctx *ctx, const struct dmarc_conf *conf, const struct dmarc
 {
 	char text[512];
 
+	/* CopyFailuresTo (OpenDMARC): one more recipient of mail that fails a
+	 * p=reject or p=quarantine policy, whatever happens to it next */
+	if (conf->copy_failures_to != NULL && o->result == MK_DMARC_RES_FAIL &&
+	    (o->policy == MK_DMARC_P_REJECT || o->policy == MK_DMARC_P_QUARANTINE)) {
+		if (mk_milter_addrcpt(ctx, conf->copy_failures_to) != 0)
+			mk_log_warn(m->qid[0] ? m->qid : NULL, "CopyFailuresTo: cannot add %s",
+			    conf->copy_failures_to);
+		else
+			mk_log_kv(MK_LOG_INFO, m->qid[0] ? m->qid : NULL, "action", "copy",
+			    "rcpt", conf->copy_failures_to, NULL);
+	}
 	if (!conf->reject_failures)
 		return MK_MS_ACCEPT;
 	if (o->result == MK_DMARC_RES_TEMPERROR && conf->tempfail_on_error) {

@@ -11,7 +11,9 @@
 #   - an unsigned message whose MAIL FROM is in the From domain passes on
 #     SPF alone (Received-SPF from mailaka-spf, trusted by receiver=);
 #   - python3-authheaders, an independent DMARC implementation, agrees
-#     with the delivered verdict of the signed message.
+#     with the delivered verdict of the signed message;
+#   - CopyFailuresTo: a spoofed From of a p=quarantine domain (held messages
+#     off) is delivered with the copy address as one more recipient.
 . "$top_srcdir/t/lib.sh"
 . "$top_srcdir/t/lib/dns.sh"
 . "$top_srcdir/t/lib/postfix.sh"
@@ -30,6 +32,7 @@ done
 dkim_keys bank:rsa
 dns_zone_add sel._domainkey.bank.test 300 TXT "$(dkim_pubkey_txt "$K/bank.key")"
 dns_zone_add _dmarc.bank.test 300 TXT "v=DMARC1; p=reject"
+dns_zone_add _dmarc.shop.test 300 TXT "v=DMARC1; p=quarantine"
 dns_zone_add bank.test 300 TXT "v=spf1 ip4:127.0.0.5 -all"
 dns_zone_add evil.test 300 TXT "v=spf1 ip4:127.0.0.5 -all"
 dns_start || bail_out "no DNS"
@@ -62,6 +65,8 @@ RejectFailures yes
 IgnoreHosts 192.0.2.250
 Resolver $DNS_RESOLVER
 HistoryFile $T/dmarc.db
+CopyFailuresTo copies@dest.test
+HoldQuarantinedMessages false
 CONF
 "$DMARC" -f -c "$T/dmarc.conf" >"$T/dmarc.log" 2>&1 &
 mk_track_pid $!
@@ -148,7 +153,18 @@ like "$(grep -i '^Received-SPF' "$m")" "pass .*receiver=mx\.spf\.test" "mailaka-
 like "$(grep -A1 '^Authentication-Results: mx.example.test' "$m" | tr -d '\r\n\t')" \
 	"dmarc=pass \(p=reject dis=none\) header\.from=bank\.test" "dmarc=pass on SPF alone"
 
-is "$(sqlite3 "$T/dmarc.db" 'SELECT COUNT(*) FROM messages')" 3 "three messages in the history store"
+# 4. CopyFailuresTo: spoofed p=quarantine From, delivered (not held) to the
+# recipient and to the copy address; aligned mail above got no copy
+body "Shop <orders@shop.test>" quarantine >"$T/quarantine.eml"
+send quarantine x@evil.test "$T/quarantine.eml"
+ok $? "spoofed p=quarantine message accepted" || sed 's/^/#   /' "$T/swaks.quarantine.log" | tail -5
+sink_wait dest 3 20
+f=$(grep -l "Subject: quarantine" "$T"/sink-dest/* | head -1)
+like "$(grep -i '^X-Rcpt-Args' "$f" | tr '\r\n' '  ')" "copies@dest\.test.*bob@dest\.test|bob@dest\.test.*copies@dest\.test" \
+	"CopyFailuresTo: the failing message also went to copies@dest.test"
+is "$(grep -l 'copies@dest.test' "$T"/sink-dest/* | wc -l)" 1 "only the failing message was copied"
+
+is "$(sqlite3 "$T/dmarc.db" 'SELECT COUNT(*) FROM messages')" 4 "four messages in the history store"
 # stop the milters (SIGTERM: libmilter returns, everything is freed) and
 # check that the sanitizers (ASan, UBSan, LeakSanitizer) said nothing
 stop_and_check_sanitizers() {	# stop_and_check_sanitizers LOG...
