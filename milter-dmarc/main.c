@@ -29,6 +29,7 @@
 #include "lib/log.h"
 #include "lib/milter.h"
 #include "milter-dmarc/dmarc_conf.h"
+#include "milter-dmarc/dnscache.h"
 #include "milter-dmarc/failure.h"
 #include "milter-dmarc/runtime.h"
 #include "milter-dmarc/session.h"
@@ -48,6 +49,7 @@ reload(void *arg, char *err, size_t errlen)
 	if ((rt = dmarc_runtime_new(conf_path, true, err, errlen)) == NULL)
 		return -1;
 	dmarc_runtime_set(rt);
+	dmarc_dnscache_clear();	/* the resolver may have changed */
 	return 0;
 }
 
@@ -126,5 +128,6 @@ main(int argc, char **argv)
 		(void)mk_pidfile_remove(pidfile);
 	m = mk_milter_free(m);
 	dmarc_runtime_set(NULL);
+	dmarc_dnscache_clear();
 	return rc == 0 ? 0 : 1;
 }

@@ -407,7 +407,12 @@ cb_header(struct mk_milter_ctx *ctx, char *name, char *value)
 static enum mk_milter_status
 cb_eoh(struct mk_milter_ctx *ctx)
 {
-	return continue_or_noreply(conn_of(ctx), MK_MP_NR_EOH);
+	struct dmarc_conn *c = conn_of(ctx);
+
+	/* the answers are known: end of message on the event loop, no hand-off */
+	if (c != NULL && c->msg != NULL && dmarc_probe(c, c->msg) == 0)
+		(void)mk_milter_setoffload(ctx, 0);
+	return continue_or_noreply(c, MK_MP_NR_EOH);
 }
 
 static enum mk_milter_status

@@ -66,6 +66,10 @@ struct dmarc_conn {
 };
 
 /* verdict.c: end of message. */
+/* verdict.c, at end of header: 0 when the end of message will need no DNS
+ * (every answer the evaluation asks for is among the recent ones), -1
+ * otherwise. */
+int dmarc_probe(struct dmarc_conn *c, struct dmarc_msg *m);
 enum mk_milter_status dmarc_eom(struct mk_milter_ctx *ctx, struct dmarc_conn *conn,
     struct dmarc_msg *msg);
 /* milter.c: RequiredHeaders -- RFC 5322 3.6 field counts (exactly one Date

@@ -16,14 +16,33 @@
 #include "milter-dmarc/dmarc_conf.h"
 #include "milter-dmarc/failure.h"
 #include "milter-dmarc/session.h"
+#include "milter-dmarc/dnscache.h"
 #include "milter-dmarc/spf_self.h"
 
 #define DMARC_AR_MAX 4096	/* bytes of the A-R field we add */
 
+/* The evaluation's DNS: recent answers first (dnscache.c); a probe (at end
+ * of header) asks nothing and only notes that an answer was missing. */
+struct dmarc_q {
+	struct mk_dns *dns;
+	bool probe, miss;
+};
+
 static struct mk_dns_answer *
 query_dns(void *arg, const char *name, enum mk_dns_type type)
 {
-	return mk_dns_query(arg, name, type);
+	struct dmarc_q *q = arg;
+	struct mk_dns_answer *a;
+
+	if ((a = dmarc_dnscache_get(name, type)) != NULL)
+		return a;
+	if (q->probe) {
+		q->miss = true;
+		return NULL;
+	}
+	if ((a = mk_dns_query(q->dns, name, type)) != NULL)
+		dmarc_dnscache_put(name, type, a);
+	return a;
 }
 
 /* Pick the SPF input: trusted A-R, else the trusted Received-SPF (neither
@@ -292,10 +311,48 @@ from_problem(const struct dmarc_msg *m)
 	return NULL;
 }
 
+int
+dmarc_probe(struct dmarc_conn *c, struct dmarc_msg *m)
+{
+	struct dmarc_q q = { c->rt->dns, true, false };
+	struct mk_dmarc_env env = { c->rt->conf->spec, c->rt->psl, query_dns, &q };
+	struct mk_dmarc_walk *w;
+	struct mk_dmarc_outcome *o;
+	struct mk_dmarc_input *in;
+	size_t i;
+
+	/* SPFSelfValidate asks DNS at end of message; a From we refuse does not */
+	if (c->rt->conf->spf_self)
+		return -1;
+	if (from_problem(m) != NULL)
+		return 0;
+	w = calloc(1, sizeof(*w));
+	o = calloc(1, sizeof(*o));
+	in = calloc(1, sizeof(*in));
+	for (i = 0; w != NULL && o != NULL && in != NULL && !q.miss && i < m->ndomains; i++) {
+		in->from_domain = m->domains[i];
+		in->ndkim = m->dk.ndkim;
+		memcpy(in->dkim, m->dk.dkim, sizeof(in->dkim));
+		if (m->have_spf_ar || m->have_spf_rspf) {
+			in->spf = m->have_spf_ar ? m->spf_ar : m->spf_rspf;
+			in->spf_helo = m->have_spf_ar ? m->spf_ar_helo : m->spf_rspf_helo;
+			in->have_spf = true;
+		}
+		mk_dmarc_walk_init(w, &env);
+		mk_dmarc_evaluate(w, in, o);
+	}
+	i = w != NULL && o != NULL && in != NULL && !q.miss;
+	free(w);
+	free(o);
+	free(in);
+	return i ? 0 : -1;
+}
+
 enum mk_milter_status
 dmarc_eom(struct mk_milter_ctx *ctx, struct dmarc_conn *c, struct dmarc_msg *m)
 {
-	struct mk_dmarc_env env = { c->rt->conf->spec, c->rt->psl, query_dns, c->rt->dns };
+	struct dmarc_q q = { c->rt->dns, false, false };
+	struct mk_dmarc_env env = { c->rt->conf->spec, c->rt->psl, query_dns, &q };
 	struct mk_dmarc_walk *w = calloc(1, sizeof(*w));
 	struct mk_dmarc_outcome *o = calloc(1, sizeof(*o)), *worst = NULL;
 	struct mk_dmarc_input *in = calloc(1, sizeof(*in));
