@@ -156,3 +156,11 @@ mk_milter_addrcpt(struct mk_milter_ctx *ctx, const char *rcpt)
 {
 	return ctx->ops->addrcpt(ctx, rcpt);
 }
+
+int
+mk_milter_setsymlist(struct mk_milter_ctx *ctx, int stage, const char *macros)
+{
+	if (stage < MK_MSYM_CONNECT || stage > MK_MSYM_EOH || macros == NULL)
+		return -1;
+	return ctx->ops->setsymlist(ctx, stage, macros);
+}

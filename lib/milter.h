@@ -71,6 +71,15 @@ enum mk_milter_status {
 #define MK_MP_HDR_LEADSPC	0x100000UL
 
 /* Stages, for desc->offload. */
+/* Macro list stages for mk_milter_setsymlist() (libmilter's SMFIM_*). */
+#define MK_MSYM_CONNECT	0
+#define MK_MSYM_HELO	1
+#define MK_MSYM_ENVFROM	2
+#define MK_MSYM_ENVRCPT	3
+#define MK_MSYM_DATA	4
+#define MK_MSYM_EOM	5
+#define MK_MSYM_EOH	6
+
 #define MK_MSTAGE_CONNECT	0x0001U
 #define MK_MSTAGE_HELO		0x0002U
 #define MK_MSTAGE_ENVFROM	0x0004U
@@ -184,6 +193,12 @@ int mk_milter_chgheader(struct mk_milter_ctx *ctx, const char *name, int idx, co
 int mk_milter_quarantine(struct mk_milter_ctx *ctx, const char *reason);
 int mk_milter_chgfrom(struct mk_milter_ctx *ctx, const char *from, const char *args);
 int mk_milter_addrcpt(struct mk_milter_ctx *ctx, const char *rcpt);
+/* Negotiate callback only: ask the MTA to send exactly these macros
+ * ("{a} {b} i", space-separated) at stage (MK_MSYM_*), as libmilter's
+ * smfi_setsymlist; needs the MTA to offer MK_MA_SETSYMLIST (Postfix and
+ * Sendmail do), else the MTA's defaults stay and this is a no-op.  At most
+ * 8 stages.  0 / -1. */
+int mk_milter_setsymlist(struct mk_milter_ctx *ctx, int stage, const char *macros);
 /* Engine own: the stages of the current message that may block, in place of
  * desc->offload (a milter that learns at MAIL FROM that this message needs
  * no DNS saves the worker hand-offs); back to desc->offload when the message

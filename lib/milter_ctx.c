@@ -68,16 +68,21 @@ own_negotiate(struct own_session *s)
 	    pf3 = 0;
 	enum mk_milter_status st = MK_MS_ACCEPT;
 	struct mk_mp_reply r;
+	int rc;
 
 	if (c->version < MK_MP_VERSION_MIN) {
 		mk_log_warn(s->idstr, "milter: MTA speaks protocol version %u (< %d): closing",
 		    c->version, MK_MP_VERSION_MIN);
 		return -1;
 	}
+	own_symlists_clear(s);
+	s->in_negotiate = true;
 	if (d->negotiate != NULL)
 		st = d->negotiate(&s->ctx, f0, f1, 0, 0, &pf0, &pf1, &pf2, &pf3);
+	s->in_negotiate = false;
 	if (st == MK_MS_REJECT) {
 		mk_log_info(s->idstr, "milter: the milter refused the MTA's options");
+		own_symlists_clear(s);
 		return -1;
 	}
 	if (st != MK_MS_CONTINUE) {
@@ -87,6 +92,7 @@ own_negotiate(struct own_session *s)
 	if ((pf0 & ~f0) != 0 || (pf1 & ~f1) != 0) {
 		mk_log_warn(s->idstr, "milter: wants actions 0x%lx steps 0x%lx, the MTA offers "
 		    "0x%lx 0x%lx: closing", pf0, pf1, f0, f1);
+		own_symlists_clear(s);
 		return -1;
 	}
 	s->pf0 = pf0;
@@ -94,11 +100,33 @@ own_negotiate(struct own_session *s)
 	memset(&r, 0, sizeof(r));
 	r.code = MK_MPR_OPTNEG;
 	r.version = c->version < MK_MP_VERSION ? c->version : MK_MP_VERSION;
-	r.actions = (uint32_t)pf0;
 	r.protocol = (uint32_t)pf1;
+	if (s->nsym > 0 && (f0 & MK_MA_SETSYMLIST) != 0) {
+		pf0 |= MK_MA_SETSYMLIST;
+		for (r.nsymlists = 0; r.nsymlists < s->nsym; r.nsymlists++) {
+			r.symlist_stage[r.nsymlists] = (uint32_t)s->sym_stage[r.nsymlists];
+			r.symlist[r.nsymlists] = s->sym[r.nsymlists];
+		}
+	} else if (s->nsym > 0) {
+		mk_log_debug(s->idstr, "milter: the MTA takes no macro lists: its defaults stay");
+	}
+	s->pf0 = pf0;
+	r.actions = (uint32_t)pf0;
 	mk_log_debug(s->idstr, "milter: negotiated version %u actions 0x%lx steps 0x%lx",
 	    r.version, pf0, pf1);
-	return own_add_reply(bufferevent_get_output(s->bev), &r);
+	rc = own_add_reply(bufferevent_get_output(s->bev), &r);
+	own_symlists_clear(s);
+	return rc;
+}
+
+void
+own_symlists_clear(struct own_session *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nsym; i++)
+		free(s->sym[i]);
+	s->nsym = 0;
 }
 
 /* ---- macros ----------------------------------------------------------- */
@@ -359,6 +387,33 @@ c_chgfrom(struct mk_milter_ctx *ctx, const char *from, const char *args)
 	return add_change(s, &r);
 }
 
+#define OWN_SYMLIST_MAX 4096	/* bytes of one macro list */
+
+/* Negotiate only; a stage named again takes the new list. */
+static int
+c_setsymlist(struct mk_milter_ctx *ctx, int stage, const char *macros)
+{
+	struct own_session *s = sess(ctx);
+	char *copy;
+	size_t i;
+
+	if (!s->in_negotiate || strlen(macros) > OWN_SYMLIST_MAX || (copy = strdup(macros)) == NULL)
+		return -1;
+	for (i = 0; i < s->nsym && s->sym_stage[i] != stage; i++)
+		;
+	if (i == MK_MP_SYMLISTS_MAX) {
+		free(copy);
+		return -1;
+	}
+	if (i == s->nsym)
+		s->nsym++;
+	else
+		free(s->sym[i]);
+	s->sym_stage[i] = stage;
+	s->sym[i] = copy;
+	return 0;
+}
+
 static int
 c_addrcpt(struct mk_milter_ctx *ctx, const char *rcpt)
 {
@@ -391,5 +446,6 @@ const struct mk_milter_ctx_ops own_ctx_ops = {
 	.quarantine = c_quarantine,
 	.chgfrom = c_chgfrom,
 	.addrcpt = c_addrcpt,
+	.setsymlist = c_setsymlist,
 	.setoffload = c_setoffload,
 };

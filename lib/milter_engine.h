@@ -23,6 +23,7 @@ struct mk_milter_ctx_ops {
 	int (*quarantine)(struct mk_milter_ctx *ctx, const char *reason);
 	int (*chgfrom)(struct mk_milter_ctx *ctx, const char *from, const char *args);
 	int (*addrcpt)(struct mk_milter_ctx *ctx, const char *rcpt);
+	int (*setsymlist)(struct mk_milter_ctx *ctx, int stage, const char *macros);
 	int (*setoffload)(struct mk_milter_ctx *ctx, unsigned stages);
 };
 

@@ -48,6 +48,10 @@ _Static_assert(MK_MA_ADDHDRS == SMFIF_ADDHDRS && MK_MA_CHGBODY == SMFIF_CHGBODY 
     MK_MA_CHGHDRS == SMFIF_CHGHDRS && MK_MA_QUARANTINE == SMFIF_QUARANTINE &&
     MK_MA_CHGFROM == SMFIF_CHGFROM && MK_MA_ADDRCPT_PAR == SMFIF_ADDRCPT_PAR &&
     MK_MA_SETSYMLIST == SMFIF_SETSYMLIST, "MK_MA_* values are SMFIF_*");
+_Static_assert(MK_MSYM_CONNECT == SMFIM_CONNECT && MK_MSYM_HELO == SMFIM_HELO &&
+    MK_MSYM_ENVFROM == SMFIM_ENVFROM && MK_MSYM_ENVRCPT == SMFIM_ENVRCPT &&
+    MK_MSYM_DATA == SMFIM_DATA && MK_MSYM_EOM == SMFIM_EOM && MK_MSYM_EOH == SMFIM_EOH,
+    "MK_MSYM_* values are SMFIM_*");
 _Static_assert(MK_MP_NOCONNECT == SMFIP_NOCONNECT && MK_MP_NOHELO == SMFIP_NOHELO &&
     MK_MP_NOMAIL == SMFIP_NOMAIL && MK_MP_NORCPT == SMFIP_NORCPT &&
     MK_MP_NOBODY == SMFIP_NOBODY && MK_MP_NOHDRS == SMFIP_NOHDRS &&
@@ -151,6 +155,12 @@ c_chgfrom(struct mk_milter_ctx *ctx, const char *from, const char *args)
 }
 
 static int
+c_setsymlist(struct mk_milter_ctx *ctx, int stage, const char *macros)
+{
+	return smfi_setsymlist(lm_smfi(ctx), stage, (char *)macros) == MI_SUCCESS ? 0 : -1;
+}
+
+static int
 c_addrcpt(struct mk_milter_ctx *ctx, const char *rcpt)
 {
 	return smfi_addrcpt(lm_smfi(ctx), (char *)rcpt) == MI_SUCCESS ? 0 : -1;
@@ -176,6 +186,7 @@ static const struct mk_milter_ctx_ops lm_ctx_ops = {
 	.quarantine = c_quarantine,
 	.chgfrom = c_chgfrom,
 	.addrcpt = c_addrcpt,
+	.setsymlist = c_setsymlist,
 	.setoffload = c_setoffload,
 };
 

@@ -64,6 +64,10 @@ struct own_session {
 	bool closed;		/* close callback done for this context */
 	bool renegotiate;	/* after QUIT_NC: OPTNEG may come again */
 	bool in_eom;		/* inside the eom callback: changes allowed */
+	bool in_negotiate;	/* inside the negotiate callback: setsymlist allowed */
+	size_t nsym;		/* macro lists asked for (mk_milter_setsymlist) */
+	int sym_stage[MK_MP_SYMLISTS_MAX];
+	char *sym[MK_MP_SYMLISTS_MAX];
 	bool out_full;		/* reads paused: the MTA is not reading replies */
 	void *priv;
 	unsigned long pf0, pf1;	/* negotiated actions, steps */
@@ -86,6 +90,8 @@ const char *own_state_name(enum own_state st);
 extern const struct mk_milter_ctx_ops own_ctx_ops;
 /* Answer the MTA's OPTNEG (s->cmd); -1: refused (logged), close. */
 int own_negotiate(struct own_session *s);
+/* Free the macro lists the negotiate callback asked for. */
+void own_symlists_clear(struct own_session *s);
 /* Store a MACRO packet (s->cmd) for its stage.  0 / -1 (memory). */
 int own_macros_set(struct own_session *s, const struct mk_mp_cmd *c);
 /* Drop the macros of slot from and every later one. */

@@ -603,6 +603,7 @@ session_free(struct own_session *s)
 	ctx_end(s);
 	own_server_remove(s->srv, s);
 	own_macros_clear(s, OWN_MAC_CONNECT);
+	own_symlists_clear(s);
 	bufferevent_free(s->bev);
 	evbuffer_free(s->mods);
 	free(s->pkt);

@@ -18,7 +18,9 @@
  * Options: -s SOCKET -e own|libmilter -l LOGFILE [-o OFFLOAD] (hex
  * MK_MSTAGE_* or "all") [-p STEPS] (hex MK_MP_* to ask for, if offered)
  * [-k N] (body: SKIP after N chunks) [-t SECS] (timeout) [-m BYTES] [-q]
- * (log notices only) [-n] (no negotiate callback: the engine's defaults).
+ * (log notices only) [-n] (no negotiate callback: the engine's defaults)
+ * [-S STAGE:MACROS]... (mk_milter_setsymlist: MK_MSYM_* number, then the
+ * macro list, e.g. "2:{mail_addr} {client_addr}"; at most 8).
  * SIGTERM/SIGINT stop it (mk_milter_stop); it exits with mk_milter_run's
  * result.
  */
@@ -54,6 +56,9 @@ static FILE *tlog;
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long next_conn;
 static unsigned long want_steps;
+static int sym_stage[8];
+static const char *sym_list[8];
+static size_t nsym;
 static unsigned skip_after;
 static struct mk_milter *milter;
 
@@ -109,6 +114,9 @@ t_negotiate(struct mk_milter_ctx *ctx, unsigned long f0, unsigned long f1, unsig
 	*pf0 = (MK_MA_ADDHDRS | MK_MA_CHGHDRS | MK_MA_QUARANTINE | MK_MA_CHGFROM) & f0;
 	*pf1 = want_steps & f1;
 	*pf2 = *pf3 = 0;
+	for (size_t i = 0; i < nsym; i++)
+		if (mk_milter_setsymlist(ctx, sym_stage[i], sym_list[i]) != 0)
+			logcb(ctx, "setsymlist-failed", "stage=%d", sym_stage[i]);
 	return MK_MS_CONTINUE;
 }
 
@@ -333,7 +341,7 @@ main(int argc, char **argv)
 	int ch, rc;
 	bool quiet = false;
 
-	while ((ch = getopt(argc, argv, "s:e:l:o:p:k:t:m:L:qn")) != -1) {
+	while ((ch = getopt(argc, argv, "s:e:l:o:p:k:t:m:L:S:qn")) != -1) {
 		switch (ch) {
 		case 's': opts.socket = optarg; break;
 		case 'e':
@@ -350,6 +358,12 @@ main(int argc, char **argv)
 		case 't': opts.timeout = (unsigned)atoi(optarg); break;
 		case 'm': opts.max_data = (size_t)atol(optarg); break;
 		case 'L': opts.loops = (unsigned)atoi(optarg); break;
+		case 'S':
+			if (nsym == 8 || strchr(optarg, ':') == NULL)
+				return 2;
+			sym_stage[nsym] = atoi(optarg);
+			sym_list[nsym++] = strchr(optarg, ':') + 1;
+			break;
 		case 'q': quiet = true; break;
 		case 'n': d.negotiate = NULL; break;
 		default:
