@@ -6,7 +6,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <netdb.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,7 +14,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -23,6 +21,7 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 
+#include "lib/listen.h"
 #include "lib/log.h"
 #include "lib/netstring.h"
 #include "forwarder/fwd_maps.h"
@@ -333,98 +332,30 @@ on_listen_error(struct evconnlistener *lev, void *arg)
 	    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()), NULL);
 }
 
-static evutil_socket_t
-listen_unix(const char *path, char *err, size_t errlen)
-{
-	struct sockaddr_un sun;
-	struct stat st;
-	evutil_socket_t fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "%s: socket path too long", path);
-		return -1;
-	}
-	strcpy(sun.sun_path, path);
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-		unlink(path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1 ||
-	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 || chmod(path, 0666) == -1 ||
-	    listen(fd, 128) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static evutil_socket_t
-listen_inet(const char *spec, int family, char *err, size_t errlen)
-{
-	char port[16], host[256];
-	const char *at = strchr(spec, '@');
-	struct addrinfo hints, *ai = NULL;
-	evutil_socket_t fd = -1;
-	int rc, one = 1;
-
-	if (at == NULL || (size_t)(at - spec) >= sizeof(port) || strlen(at + 1) >= sizeof(host)) {
-		snprintf(err, errlen, "%s: expected PORT@HOST", spec);
-		return -1;
-	}
-	snprintf(port, sizeof(port), "%.*s", (int)(at - spec), spec);
-	snprintf(host, sizeof(host), "%s", at + 1);
-	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
-		memmove(host, host + 1, strlen(host));
-		host[strlen(host) - 1] = '\0';
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = family;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0) {
-		snprintf(err, errlen, "%s: %s", spec, gai_strerror(rc));
-		return -1;
-	}
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd == -1 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
-	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 || listen(fd, 128) == -1) {
-		snprintf(err, errlen, "%s: %s", spec, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	return fd;
-}
-
 int
 fwd_server_listen(struct fwd_server *srv, const char *spec, const char *map, char *err,
     size_t errlen)
 {
 	struct listener *l;
 	evutil_socket_t fd;
-	const char *path = NULL;
+	char *path = NULL;
 
 	if (srv->nlisteners >= FWD_LISTENERS_MAX) {
 		snprintf(err, errlen, "too many listeners");
 		return -1;
 	}
 	l = &srv->listeners[srv->nlisteners];
-	if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0) {
-		path = strchr(spec, ':') + 1;
-		fd = listen_unix(path, err, errlen);
-	} else if (strncmp(spec, "inet:", 5) == 0) {
-		fd = listen_inet(spec + 5, AF_INET, err, errlen);
-	} else if (strncmp(spec, "inet6:", 6) == 0) {
-		fd = listen_inet(spec + 6, AF_INET6, err, errlen);
-	} else {
-		snprintf(err, errlen, "%s: unknown socket type", spec);
+	if ((fd = mk_listen(spec, 128, &path, err, errlen)) == -1)
+		return -1;
+	/* Postfix's proxymap/trivial-rewrite and chasquid connect as other
+	 * users: the socket is for anyone on the host, as before */
+	if (path != NULL && chmod(path, 0666) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		free(path);
 		return -1;
 	}
-	if (fd == -1)
-		return -1;
 	l->srv = srv;
 	l->map = map;
 	l->lev = evconnlistener_new(srv->base, on_accept, l,
@@ -432,10 +363,13 @@ fwd_server_listen(struct fwd_server *srv, const char *spec, const char *map, cha
 	if (l->lev == NULL) {
 		snprintf(err, errlen, "%s: cannot listen", spec);
 		close(fd);
+		if (path != NULL)
+			unlink(path);
+		free(path);
 		return -1;
 	}
 	evconnlistener_set_error_cb(l->lev, on_listen_error);
-	l->unix_path = path != NULL ? strdup(path) : NULL;
+	l->unix_path = path;
 	srv->nlisteners++;
 	return 0;
 }

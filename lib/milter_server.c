@@ -19,8 +19,8 @@
 #include <event2/listener.h>
 #include <event2/thread.h>
 
+#include "lib/listen.h"
 #include "lib/log.h"
-#include "lib/milter_listen.h"
 #include "lib/milter_own.h"
 #include "lib/milter_pool.h"
 #include "lib/milter_proto.h"
@@ -376,7 +376,7 @@ shard_open(const struct mk_milter_desc *desc, const struct mk_milter_opts *opts,
 		goto fail;
 	}
 	if (fd == -1)
-		fd = mk_milter_listen(opts->socket, opts->backlog > 0 ? opts->backlog : 256,
+		fd = mk_listen(opts->socket, opts->backlog > 0 ? opts->backlog : 256,
 		    &srv->unix_path, err, errlen);
 	if (fd == -1 || open_events(srv, fd, err, errlen) == -1)
 		goto fail;

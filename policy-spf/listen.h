@@ -1,5 +1,5 @@
 /*
- * policy-spf/listen.h: listening sockets in libmilter's syntax:
+ * policy-spf/listen.h: the policy socket (lib/listen.h syntax):
  * "unix:/path" (or "local:/path", or a bare "/path"), "inet:PORT@HOST",
  * "inet6:PORT@HOST" (HOST optional: all addresses).
  */

@@ -32,7 +32,7 @@
 #include "decide.h"
 #include "dns.h"
 #include "engine.h"
-#include "listen.h"
+#include "policy-spf/listen.h"
 #include "log.h"
 #include "policy.h"
 #include "server.h"

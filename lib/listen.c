@@ -1,6 +1,6 @@
 /*
- * lib/milter_listen.c: bind a listening socket given in libmilter's
- * smfi_setconn() syntax (see milter_listen.h).
+ * lib/listen.c: bind a listening socket given in libmilter's smfi_setconn()
+ * syntax (see listen.h); the milters, mailaka-spf and mailaka-forward.
  */
 #include "config.h"
 
@@ -16,7 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "lib/milter_listen.h"
+#include "lib/listen.h"
 
 static int
 listen_fd(int family, const struct sockaddr *sa, socklen_t salen, unsigned backlog,
@@ -112,7 +112,7 @@ bad:
 }
 
 int
-mk_milter_listen(const char *spec, unsigned backlog, char **unix_path, char *err,
+mk_listen(const char *spec, unsigned backlog, char **unix_path, char *err,
     size_t errlen)
 {
 	*unix_path = NULL;
