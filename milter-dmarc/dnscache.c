@@ -5,56 +5,23 @@
  * message needs no DNS (verdict.c: dmarc_probe), and the message is then
  * evaluated on the session's event loop instead of being handed to a worker
  * thread and back -- on a busy MX, where the same few domains send most
- * mail, that hand-off costs more than the evaluation.  Direct-mapped, one
- * mutex; temporary failures are never kept.
+ * mail, that hand-off costs more than the evaluation.  A lib/ttlcache;
+ * temporary failures are never kept.
  */
 #include "config.h"
 
-#include <pthread.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
+#include "lib/ttlcache.h"
 #include "milter-dmarc/dnscache.h"
 
-#define DNSCACHE_SLOTS 512
 #define DNSCACHE_TTL_MAX 600
 
-static struct {
-	char *name;
-	enum mk_dns_type type;
-	struct mk_dns_answer *ans;
-	double expires;
-} slot[DNSCACHE_SLOTS];
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-
-static double
-now(void)
+static void *
+answer_dup(const void *p)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static size_t
-slot_of(const char *name, enum mk_dns_type type)
-{
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)type;
-	unsigned char c;
-
-	for (; *name != '\0'; name++) {
-		c = (unsigned char)*name;
-		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * 1099511628211ULL;
-	}
-	return (size_t)(h % DNSCACHE_SLOTS);
-}
-
-static struct mk_dns_answer *
-answer_dup(const struct mk_dns_answer *a)
-{
+	const struct mk_dns_answer *a = p;
 	struct mk_dns_answer *d = calloc(1, sizeof(*d));
 	size_t i;
 
@@ -75,60 +42,33 @@ answer_dup(const struct mk_dns_answer *a)
 	return d;
 }
 
+static void
+answer_drop(void *a)
+{
+	mk_dns_answer_free(a);
+}
+
+static struct mk_ttlcache_slot slots[512];
+static struct mk_ttlcache cache = MK_TTLCACHE_INIT(slots, answer_dup, answer_drop);
+
 struct mk_dns_answer *
 dmarc_dnscache_get(const char *name, enum mk_dns_type type)
 {
-	size_t i = slot_of(name, type);
-	struct mk_dns_answer *a = NULL;
-
-	pthread_mutex_lock(&mu);
-	if (slot[i].name != NULL && slot[i].type == type && strcasecmp(slot[i].name, name) == 0 &&
-	    slot[i].expires > now())
-		a = answer_dup(slot[i].ans);
-	pthread_mutex_unlock(&mu);
-	return a;
+	return mk_ttlcache_get(&cache, name, (int)type);
 }
 
 void
 dmarc_dnscache_put(const char *name, enum mk_dns_type type, const struct mk_dns_answer *ans)
 {
-	size_t i = slot_of(name, type);
-	struct mk_dns_answer *copy;
-	uint32_t ttl = ans->ttl;
-	char *n;
-
-	if ((ans->status != MK_DNS_OK && ans->status != MK_DNS_NODATA &&
-	    ans->status != MK_DNS_NXDOMAIN) || ttl == 0)
+	if (ans->status != MK_DNS_OK && ans->status != MK_DNS_NODATA &&
+	    ans->status != MK_DNS_NXDOMAIN)
 		return;
-	if (ttl > DNSCACHE_TTL_MAX)
-		ttl = DNSCACHE_TTL_MAX;
-	n = strdup(name);
-	copy = answer_dup(ans);
-	if (n == NULL || copy == NULL) {
-		free(n);
-		mk_dns_answer_free(copy);
-		return;
-	}
-	pthread_mutex_lock(&mu);
-	free(slot[i].name);
-	mk_dns_answer_free(slot[i].ans);
-	slot[i].name = n;
-	slot[i].type = type;
-	slot[i].ans = copy;
-	slot[i].expires = now() + ttl;
-	pthread_mutex_unlock(&mu);
+	mk_ttlcache_put(&cache, name, (int)type, ans,
+	    ans->ttl > DNSCACHE_TTL_MAX ? DNSCACHE_TTL_MAX : ans->ttl);
 }
 
 void
 dmarc_dnscache_clear(void)
 {
-	size_t i;
-
-	pthread_mutex_lock(&mu);
-	for (i = 0; i < DNSCACHE_SLOTS; i++) {
-		free(slot[i].name);
-		slot[i].ans = mk_dns_answer_free(slot[i].ans);
-		slot[i].name = NULL;
-	}
-	pthread_mutex_unlock(&mu);
+	mk_ttlcache_clear(&cache);
 }
