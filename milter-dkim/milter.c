@@ -190,6 +190,11 @@ mlfi_negotiate(struct mk_milter_ctx *ctx, unsigned long f0, unsigned long f1, un
 	*pf1 = (skip | noreply | MK_MP_HDR_LEADSPC) & f1;
 	*pf2 = 0;
 	*pf3 = 0;
+	/* the macros read below, asked for even when an admin trimmed
+	 * milter_*_macros (an MTA that takes no lists keeps its own) */
+	(void)mk_milter_setsymlist(ctx, MK_MSYM_ENVFROM, "i {auth_authen}");
+	(void)mk_milter_setsymlist(ctx, MK_MSYM_EOH, "i");
+	(void)mk_milter_setsymlist(ctx, MK_MSYM_EOM, "i");
 	return MK_MS_CONTINUE;
 }
 
