@@ -24,6 +24,7 @@ struct mk_mpool {
 	struct mk_mpool_job *head, *tail;
 	unsigned min, max, idle_secs;
 	unsigned nthreads, nidle;
+	unsigned nleaving;	/* idle threads that decided to exit, not gone yet */
 	unsigned nqueued;	/* jobs waiting for a thread */
 	bool stopping;
 };
@@ -61,8 +62,12 @@ pool_wait(struct mk_mpool *p)
 		p->nidle++;
 		rc = pthread_cond_timedwait(&p->work, &p->mu, &ts);
 		p->nidle--;
-		if (rc == ETIMEDOUT && p->head == NULL && p->nthreads > p->min)
+		/* counted at once: threads timing out together must not all
+		 * leave (nthreads only drops when a thread is gone) */
+		if (rc == ETIMEDOUT && p->head == NULL && p->nthreads - p->nleaving > p->min) {
+			p->nleaving++;
 			return NULL;
+		}
 	}
 }
 
@@ -82,6 +87,8 @@ pool_main(void *arg)
 	OPENSSL_thread_stop();
 	pthread_mutex_lock(&p->mu);
 	p->nthreads--;
+	if (!p->stopping && p->nleaving > 0)
+		p->nleaving--;
 	pthread_cond_broadcast(&p->gone);
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -165,7 +172,7 @@ mk_mpool_threads(struct mk_mpool *p)
 	unsigned n;
 
 	pthread_mutex_lock(&p->mu);
-	n = p->nthreads;
+	n = p->nthreads - p->nleaving;
 	pthread_mutex_unlock(&p->mu);
 	return n;
 }
