@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "utf8.h"
 
 #define MK_DOMAIN_NAME_MAX 253	/* RFC 1035 2.3.4 (255 on the wire) */
 #define MK_DOMAIN_LABEL_MAX 63	/* RFC 1035 2.3.4 */
@@ -29,43 +30,16 @@
 /* Character classes                                                      */
 
 /* Length of the valid UTF-8 sequence at s (1..4), 0 if invalid: no
- * overlong forms, no surrogates, nothing above U+10FFFF (RFC 3629). */
+ * overlong forms, surrogates, C1 controls or anything above U+10FFFF
+ * (lib/utf8.h, RFC 3629). */
 static size_t
 utf8_seq(const unsigned char *s, size_t n)
 {
-	uint32_t cp, min;
-	size_t need, k;
+	enum mk_utf8_err err;
 
 	if (n == 0)
 		return 0;
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] < 0xc2)
-		return 0;
-	if (s[0] < 0xe0) {
-		need = 1;
-		cp = s[0] & 0x1f;
-		min = 0x80;
-	} else if (s[0] < 0xf0) {
-		need = 2;
-		cp = s[0] & 0x0f;
-		min = 0x800;
-	} else if (s[0] < 0xf5) {
-		need = 3;
-		cp = s[0] & 0x07;
-		min = 0x10000;
-	} else
-		return 0;
-	if (n < need + 1)
-		return 0;
-	for (k = 1; k <= need; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[k] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return need + 1;
+	return s[0] < 0x80 ? 1 : mk_utf8_seq(s, n, &err);
 }
 
 /* RFC 5322 3.2.3 atext (ASCII part). */

@@ -19,6 +19,7 @@
 
 #include "lib/dkim_canon.h"
 #include "lib/dkim_sign.h"
+#include "lib/utf8.h"
 
 #define SHA256_LEN MK_DKIM_SHA256_LEN
 #define SIG_MAX 1024		/* bytes of a signature (RSA-8192) */
@@ -580,18 +581,18 @@ dns_name_valid(const char *s, size_t max)
 	return true;
 }
 
-/* i=: printable ASCII, no ';', with an '@'. */
+/* i=: printable ASCII or well-formed UTF-8 (RFC 8616 section 5: a UTF-8
+ * local part, U-labels in the domain, for internationalized mail), no ';',
+ * with an '@'.  It is written as given, and so hashed. */
 static bool
 identity_valid(const char *s)
 {
-	size_t i, n = strlen(s);
+	size_t n = strlen(s);
 
-	if (n == 0 || n > MK_DKIM_SIGN_IDENTITY_MAX || strchr(s, '@') == NULL)
+	if (n == 0 || n > MK_DKIM_SIGN_IDENTITY_MAX || strchr(s, '@') == NULL ||
+	    strchr(s, ';') != NULL)
 		return false;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 33 || (unsigned char)s[i] > 126 || s[i] == ';')
-			return false;
-	return true;
+	return mk_utf8_printable(s, n, NULL);
 }
 
 static bool
@@ -675,7 +676,8 @@ params_check(const struct mk_dkim_sign_params *p, char *err, size_t errlen)
 		return -1;
 	}
 	if (p->identity != NULL && !identity_valid(p->identity)) {
-		snprintf(err, errlen, "invalid i= (want local@domain, printable, no ';')");
+		snprintf(err, errlen,
+		    "invalid i= (want local@domain: printable ASCII or valid UTF-8, no ';')");
 		return -1;
 	}
 	if (p->now < 0 || p->ttl < 0 || p->ttl > MK_DKIM_SIGN_TTL_MAX) {

@@ -78,7 +78,7 @@ struct mk_dkim_sign_params {
 	enum mk_dkim_canon hcanon, bcanon;
 	const char *domain;		/* d= */
 	const char *selector;		/* s= */
-	const char *identity;		/* i= or NULL (none) */
+	const char *identity;		/* i= or NULL (none); may be UTF-8 (RFC 8616) */
 	const char *const *signhdrs;	/* NULL-terminated; NULL: mk_dkim_default_signhdrs */
 	const char *const *oversign;	/* NULL-terminated; NULL: none */
 	bool sign_all;			/* sign every field (libopendkim without SIGNHDRS) */

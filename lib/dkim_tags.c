@@ -1,11 +1,21 @@
 /*
  * lib/dkim_tags.c: RFC 6376 3.2 tag=value list parser.
+ *
+ * Where 8-bit bytes are refused: value_is_valid() below.  RFC 6376 3.2
+ * gives every tag value the ASCII alphabet VALCHAR (%x21-3A / %x3C-7E) plus
+ * FWS, so mk_dkim_tags_parse() refuses any byte >= 0x80; key records (DNS
+ * TXT) keep that, RFC 8616 section 5 leaves them alone.  RFC 8616 section 5
+ * lets a DKIM-Signature carry UTF-8 (U-labels in d=, s= and the domain of
+ * i=, a UTF-8 local part in i=, raw UTF-8 in z= through the extended
+ * dkim-safe-char): mk_dkim_tags_parse_utf8() takes well-formed UTF-8 in
+ * any value, and the caller decides which tags may hold it.
  */
 #include "config.h"
 
 #include <string.h>
 
 #include "lib/dkim_tags.h"
+#include "lib/utf8.h"
 
 static bool
 is_wsp(unsigned char c)
@@ -34,21 +44,43 @@ name_is_valid(const char *s, size_t n)
 	return true;
 }
 
-/* VALCHAR = %x21-3A / %x3C-7E, plus FWS inside. */
-static bool
-value_is_valid(const char *s, size_t n)
+/* Why a value byte is refused, by mk_utf8_seq()'s verdict. */
+static const char *
+utf8_why(enum mk_utf8_err e)
 {
-	size_t i;
-	unsigned char c;
-
-	for (i = 0; i < n; i++) {
-		c = (unsigned char)s[i];
-		if (is_wsp(c))
-			continue;
-		if (c < 0x21 || c > 0x7e || c == ';')
-			return false;
+	switch (e) {
+	case MK_UTF8_TRUNCATED: return "truncated UTF-8 sequence in tag value";
+	case MK_UTF8_OVERLONG: return "overlong UTF-8 sequence in tag value";
+	case MK_UTF8_SURROGATE: return "UTF-8 surrogate in tag value";
+	case MK_UTF8_RANGE: return "UTF-8 beyond U+10FFFF in tag value";
+	case MK_UTF8_C1: return "C1 control character in tag value";
+	case MK_UTF8_BAD_LEAD:
+	default: return "invalid UTF-8 in tag value";
 	}
-	return true;
+}
+
+/* VALCHAR = %x21-3A / %x3C-7E, plus FWS inside; with utf8 also RFC 3629
+ * UTF8-2 / UTF8-3 / UTF8-4 (RFC 8616 section 5), C1 controls excepted.
+ * NULL, or why not. */
+static const char *
+value_why(const char *s, size_t n, bool utf8)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	enum mk_utf8_err e;
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (is_wsp(p[i]) || (p[i] >= 0x21 && p[i] <= 0x7e && p[i] != ';')) {
+			i++;
+			continue;
+		}
+		if (p[i] < 0x80 || !utf8)
+			return "bad character in tag value";
+		if ((k = mk_utf8_seq(p + i, n - i, &e)) == 0)
+			return utf8_why(e);
+		i += k;
+	}
+	return NULL;
 }
 
 static void
@@ -63,7 +95,7 @@ trim(const char **s, size_t *n)
 }
 
 static int
-add_spec(const char *p, size_t n, struct mk_dkim_tags *out, const char **why)
+add_spec(const char *p, size_t n, bool utf8, struct mk_dkim_tags *out, const char **why)
 {
 	const char *eq, *name, *val;
 	size_t nlen, vlen, i;
@@ -85,8 +117,9 @@ add_spec(const char *p, size_t n, struct mk_dkim_tags *out, const char **why)
 		*why = "bad tag name";
 		return -1;
 	}
-	if (!value_is_valid(val, vlen)) {
-		*why = "bad character in tag value";
+	if ((*why = value_why(val, vlen, utf8)) != NULL) {
+		out->err_name = name;
+		out->err_nlen = nlen;
 		return -1;
 	}
 	for (i = 0; i < out->count; i++) {
@@ -117,13 +150,15 @@ blank(const char *p, size_t n)
 	return n == 0;
 }
 
-int
-mk_dkim_tags_parse(const char *buf, size_t len, struct mk_dkim_tags *out, const char **why)
+static int
+tags_parse(const char *buf, size_t len, bool utf8, struct mk_dkim_tags *out, const char **why)
 {
 	const char *p = buf, *end = buf + len, *semi;
 	size_t n;
 
 	out->count = 0;
+	out->err_name = NULL;
+	out->err_nlen = 0;
 	*why = NULL;
 	if (len > MK_DKIM_TAGLIST_MAX) {
 		*why = "tag list too long";
@@ -142,7 +177,7 @@ mk_dkim_tags_parse(const char *buf, size_t len, struct mk_dkim_tags *out, const 
 				*why = "empty tag";
 				return -1;
 			}
-		} else if (add_spec(p, n, out, why) == -1) {
+		} else if (add_spec(p, n, utf8, out, why) == -1) {
 			return -1;
 		}
 		if (semi == NULL)
@@ -154,6 +189,29 @@ mk_dkim_tags_parse(const char *buf, size_t len, struct mk_dkim_tags *out, const 
 		return -1;
 	}
 	return 0;
+}
+
+int
+mk_dkim_tags_parse(const char *buf, size_t len, struct mk_dkim_tags *out, const char **why)
+{
+	return tags_parse(buf, len, false, out, why);
+}
+
+int
+mk_dkim_tags_parse_utf8(const char *buf, size_t len, struct mk_dkim_tags *out, const char **why)
+{
+	return tags_parse(buf, len, true, out, why);
+}
+
+bool
+mk_dkim_tag_is_ascii(const struct mk_dkim_tag *tag)
+{
+	size_t i;
+
+	for (i = 0; i < tag->vlen; i++)
+		if ((unsigned char)tag->val[i] >= 0x80)
+			return false;
+	return true;
 }
 
 const struct mk_dkim_tag *

@@ -2,7 +2,8 @@
  * lib/dkim_verify.c: native DKIM verification (see dkim_verify.h).
  * Signature tags and key records go through lib/dkim_tags, canonicalization
  * through lib/dkim_canon (shared with the signer), hashing and public-key
- * operations through OpenSSL's EVP interface.
+ * operations through OpenSSL's EVP interface, U-labels to A-labels through
+ * lib/idn.
  */
 #include "config.h"
 
@@ -21,6 +22,7 @@
 
 #include "lib/dkim_canon.h"
 #include "lib/dkim_tags.h"
+#include "lib/idn.h"
 #include "lib/dkim_verify.h"
 
 #define SIG_BYTES_MAX 1024		/* an 8192-bit RSA signature */
@@ -34,6 +36,8 @@ struct field {
 
 struct vsig {
 	struct mk_dkim_vresult r;	/* res != NONE: decided */
+	char sq[256];			/* s= as A-labels (the key record's name) */
+	char iq[256];			/* the domain of i= as A-labels ("": no i=) */
 	size_t field;			/* index of its DKIM-Signature field */
 	bool hrelaxed, ed25519, lset, xset;
 	unsigned long long l;
@@ -145,22 +149,6 @@ set(struct vsig *s, enum mk_dkim_vres res, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(s->r.reason, sizeof(s->r.reason), fmt, ap);
 	va_end(ap);
-}
-
-const char *
-mk_dkim_vres_name(enum mk_dkim_vres r)
-{
-	switch (r) {
-	case MK_DKIM_V_PASS: return "pass";
-	case MK_DKIM_V_FAIL: return "fail";
-	case MK_DKIM_V_POLICY: return "policy";
-	case MK_DKIM_V_NEUTRAL: return "neutral";
-	case MK_DKIM_V_TEMPERROR: return "temperror";
-	case MK_DKIM_V_PERMERROR:
-	case MK_DKIM_V_NOKEY: return "permerror";
-	case MK_DKIM_V_NONE:
-	default: return "none";
-	}
 }
 
 struct mk_dkim_verifier *
@@ -330,12 +318,50 @@ parse_canon(const struct mk_dkim_tags *t, struct vsig *s)
 	return 0;
 }
 
-/* The identity: i= must be in d= or a subdomain of it (RFC 6376 3.5). */
+/* A domain name as A-labels (lib/idn, the conversion milter-dmarc uses
+ * for the From domain, so both sides of a DMARC alignment agree).  RFC
+ * 8616 section 3: "When a domain name found in a mail header field
+ * includes U-labels, those labels are translated to A-labels before being
+ * looked up in the DNS". */
+static int
+to_alabels(const char *in, char *out, size_t outsz, const char **why)
+{
+	return mk_idn_alabels(in, strlen(in), out, outsz, why);
+}
+
+/* d= and s= as A-labels: RFC 8616 section 5 relaxes RFC 6376 3.5 for
+ * internationalized header fields (RFC 6532) -- IDNs in d=, i= and s=
+ * SHOULD be U-labels there, A-labels stay valid.  The hashes use the tags
+ * as they are written (RFC 8616: "the hash MUST use the domain name in the
+ * format it occurs in the header field"); the key is looked up under the
+ * A-labels.  A U-label that is not valid IDNA (a disallowed code point, a
+ * leading combining mark, a bad ZWJ, a label too long as punycode) is a
+ * permerror naming the tag. */
+static int
+idn_names(struct vsig *s)
+{
+	const char *why;
+
+	if (to_alabels(s->r.d, s->r.d_alabel, sizeof(s->r.d_alabel), &why) == -1) {
+		set(s, MK_DKIM_V_PERMERROR, "d= is not a valid domain name (IDNA: %s)", why);
+		return -1;
+	}
+	if (to_alabels(s->r.s, s->sq, sizeof(s->sq), &why) == -1) {
+		set(s, MK_DKIM_V_PERMERROR, "s= is not a valid selector (IDNA: %s)", why);
+		return -1;
+	}
+	return 0;
+}
+
+/* The identity: i= must be in d= or a subdomain of it (RFC 6376 3.5),
+ * compared as A-labels (either may use U-labels, RFC 8616 section 5).  Its
+ * local part may be UTF-8 (RFC 8616 section 5, RFC 6532 3.2): the tag
+ * parser has already refused malformed UTF-8 and controls in it. */
 static int
 check_identity(struct vsig *s)
 {
-	const char *at = strrchr(s->r.i, '@');
-	size_t dl = strlen(s->r.d), il;
+	const char *at = strrchr(s->r.i, '@'), *why, *d = s->r.d_alabel;
+	size_t dl = strlen(d), il;
 
 	if (s->r.i[0] == '\0')
 		return 0;
@@ -343,10 +369,13 @@ check_identity(struct vsig *s)
 		set(s, MK_DKIM_V_PERMERROR, "i= without '@'");
 		return -1;
 	}
-	at++;
-	il = strlen(at);
-	if (!(il == dl && strcasecmp(at, s->r.d) == 0) &&
-	    !(il > dl && at[il - dl - 1] == '.' && strcasecmp(at + il - dl, s->r.d) == 0)) {
+	if (to_alabels(at + 1, s->iq, sizeof(s->iq), &why) == -1) {
+		set(s, MK_DKIM_V_PERMERROR, "i= domain is not a valid domain name (IDNA: %s)", why);
+		return -1;
+	}
+	il = strlen(s->iq);
+	if (!(il == dl && strcasecmp(s->iq, d) == 0) &&
+	    !(il > dl && s->iq[il - dl - 1] == '.' && strcasecmp(s->iq + il - dl, d) == 0)) {
 		set(s, MK_DKIM_V_PERMERROR, "i= domain not within d=");
 		return -1;
 	}
@@ -386,6 +415,8 @@ check_tags(const struct mk_dkim_tags *t, struct vsig *s)
 		set(s, MK_DKIM_V_PERMERROR, "empty d=, s= or b= tag");
 		return -1;
 	}
+	if (idn_names(s) == -1)
+		return -1;
 	if (parse_canon(t, s) == -1) {
 		set(s, MK_DKIM_V_PERMERROR, "unknown canonicalization c=");
 		return -1;
@@ -431,6 +462,35 @@ check_tags(const struct mk_dkim_tags *t, struct vsig *s)
 	return check_identity(s);
 }
 
+/* RFC 8616 section 5 brings UTF-8 into a DKIM-Signature in exactly these
+ * tags: d= and s= (U-labels), i= (U-labels, and a UTF-8 local part as RFC
+ * 6532 3.2 extends local parts) and z= (its copied header field values are
+ * dkim-quoted-printable, whose dkim-safe-char RFC 8616 extends with
+ * UTF8-2 / UTF8-3 / UTF8-4, so a raw UTF-8 Subject may be copied as is;
+ * z= is diagnostic only, we never decode it).  Every other tag, known or
+ * not, keeps RFC 6376's ASCII grammar (RFC 8616 section 3: "text intended
+ * primarily to be interpreted by computers ... remains ASCII"): an 8-bit
+ * byte there is a permerror naming the tag. */
+static int
+check_8bit(const struct mk_dkim_tags *t, struct vsig *s)
+{
+	const struct mk_dkim_tag *g;
+	size_t i;
+
+	for (i = 0; i < t->count; i++) {
+		g = &t->tag[i];
+		if (g->nlen == 1 && strchr("disz", g->name[0]) != NULL)
+			continue;
+		if (!mk_dkim_tag_is_ascii(g)) {
+			set(s, MK_DKIM_V_PERMERROR,
+			    "8-bit byte in %.*s= tag (ASCII only; RFC 8616 allows UTF-8 in d=, i=, "
+			    "s=, z=)", (int)(g->nlen > 32 ? 32 : g->nlen), g->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Parse one DKIM-Signature field into s (a result is set when it fails). */
 static void
 sig_parse(const struct field *f, struct vsig *s)
@@ -438,10 +498,16 @@ sig_parse(const struct field *f, struct vsig *s)
 	const char *val = memchr(f->f, ':', f->len) + 1, *why;
 	struct mk_dkim_tags t;
 
-	if (mk_dkim_tags_parse(val, f->len - (size_t)(val - f->f), &t, &why) == -1) {
-		set(s, MK_DKIM_V_PERMERROR, "malformed signature: %s", why);
+	if (mk_dkim_tags_parse_utf8(val, f->len - (size_t)(val - f->f), &t, &why) == -1) {
+		if (t.err_name != NULL)
+			set(s, MK_DKIM_V_PERMERROR, "malformed signature: %.*s= tag: %s",
+			    (int)(t.err_nlen > 32 ? 32 : t.err_nlen), t.err_name, why);
+		else
+			set(s, MK_DKIM_V_PERMERROR, "malformed signature: %s", why);
 		return;
 	}
+	if (check_8bit(&t, s) == -1)
+		return;
 	if (tag_nows(&t, "d", s->r.d, sizeof(s->r.d)) == -1 ||
 	    tag_nows(&t, "s", s->r.s, sizeof(s->r.s)) == -1 ||
 	    tag_nows(&t, "a", s->r.a, sizeof(s->r.a)) == -1 ||
@@ -495,7 +561,7 @@ mk_dkim_verifier_key_name(const struct mk_dkim_verifier *v, size_t i, char *name
 
 	if (i >= v->nsig || v->sig[i].r.res != MK_DKIM_V_NONE)
 		return false;
-	n = snprintf(name, namesz, "%s._domainkey.%s", v->sig[i].r.s, v->sig[i].r.d);
+	n = snprintf(name, namesz, "%s._domainkey.%s", v->sig[i].sq, v->sig[i].r.d_alabel);
 	return n > 0 && (size_t)n < namesz;
 }
 
@@ -557,7 +623,7 @@ key_rules(const struct mk_dkim_tags *t, struct vsig *s)
 		return -1;
 	}
 	if (fl[0] != '\0' && list_has(fl, "s") && s->r.i[0] != '\0' &&
-	    strcasecmp(strrchr(s->r.i, '@') + 1, s->r.d) != 0) {
+	    strcasecmp(s->iq, s->r.d_alabel) != 0) {
 		set(s, MK_DKIM_V_PERMERROR, "key t=s forbids an i= subdomain");
 		return -1;
 	}
@@ -600,7 +666,7 @@ get_key(struct mk_dkim_verifier *v, struct vsig *s, char *txt, size_t txtsz)
 	size_t len;
 	EVP_PKEY *key;
 
-	switch (v->p.lookup(v->p.lookup_arg, s->r.d, s->r.s, txt, txtsz, why, sizeof(why))) {
+	switch (v->p.lookup(v->p.lookup_arg, s->r.d_alabel, s->sq, txt, txtsz, why, sizeof(why))) {
 	case MK_DKIM_KEY_OK:
 		break;
 	case MK_DKIM_KEY_NONE:
@@ -662,7 +728,7 @@ field_without_b(const struct field *f, size_t *len)
 	struct mk_dkim_tags t;
 	char *out;
 
-	if (mk_dkim_tags_parse(val, (size_t)(end - val), &t, &why) == -1 ||
+	if (mk_dkim_tags_parse_utf8(val, (size_t)(end - val), &t, &why) == -1 ||
 	    (b = mk_dkim_tags_get(&t, "b")) == NULL)
 		return NULL;
 	if ((a = memchr(b->name, '=', (size_t)(end - b->name))) == NULL)

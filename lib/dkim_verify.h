@@ -1,7 +1,8 @@
 /*
  * lib/dkim_verify.h: native DKIM verification (RFC 6376, RFC 8463 Ed25519,
- * RFC 8301 algorithm and key size rules) with OpenSSL, for mailaka-dkim's
- * `VerifyEngine native`.
+ * RFC 8301 algorithm and key size rules, RFC 8616 internationalized mail:
+ * UTF-8 in i=, U-labels in d= / s= / i=, UTF-8 header fields hashed as
+ * they are) with OpenSSL, for mailaka-dkim's `VerifyEngine native`.
  *
  * One verifier per message.  Feed every header field in order, then
  * mk_dkim_verifier_eoh(), the body in chunks of any size, then
@@ -18,6 +19,8 @@
  *   policy     rsa-sha1 (RFC 8301), an RSA key under min_rsa_bits
  *   permerror  malformed tag list, v= missing or not 1, a required tag
  *              missing, unknown a= or c=, h= without From, i= not within d=,
+ *              malformed UTF-8 in any tag, UTF-8 in a tag other than d=, i=,
+ *              s=, z=, a U-label d= / s= / i= domain that is not valid IDNA,
  *              l= larger than the body, key record malformed / revoked (p=)
  *              / k= not the a= family / h= excluding sha256 / s= excluding
  *              email / t=s with an i= subdomain
@@ -56,7 +59,8 @@ enum mk_dkim_key_status {
 	MK_DKIM_KEY_BAD,	/* refused by the caller (several records, too long): why */
 };
 
-/* Look up "<selector>._domainkey.<domain>" TXT; the record into txt
+/* Look up "<selector>._domainkey.<domain>" TXT (both as A-labels, ASCII
+ * even when the signature has U-labels); the record into txt
  * (NUL-terminated, at most txtsz - 1 bytes), a reason into why for
  * TEMPFAIL / BAD. */
 typedef enum mk_dkim_key_status (*mk_dkim_key_lookup_fn)(void *arg, const char *domain,
@@ -72,7 +76,10 @@ struct mk_dkim_verify_params {
 struct mk_dkim_vresult {
 	enum mk_dkim_vres res;
 	char reason[160];		/* "" for pass */
-	char d[256], s[256], a[32], i[256];	/* "" when absent or unusable */
+	char d[256], s[256], a[32], i[256];	/* as written ("" when absent or unusable):
+					 * d=, s=, i= may hold UTF-8 (RFC 8616) */
+	char d_alabel[256];		/* d= as A-labels, the DNS form (= d for an ASCII d=;
+					 * "" until d= is checked) */
 	char b[MK_DKIM_VERIFY_B_MAX + 1];	/* b= without white space */
 };
 
@@ -104,7 +111,23 @@ size_t mk_dkim_verifier_eom(struct mk_dkim_verifier *v, const struct mk_dkim_vre
  * verifiers); this empties it (at exit, for leak checkers). */
 void mk_dkim_verify_cache_clear(void);
 
-/* RFC 8601 result name ("nokey" -> "permerror"). */
-const char *mk_dkim_vres_name(enum mk_dkim_vres r);
+/* RFC 8601 result name ("nokey" -> "permerror").  Inline: mailaka-dkim's
+ * Authentication-Results builder (milter-dkim/sigres.c) uses it and is
+ * linked without this module into fuzz/fuzz_dkim_header. */
+static inline const char *
+mk_dkim_vres_name(enum mk_dkim_vres r)
+{
+	switch (r) {
+	case MK_DKIM_V_PASS: return "pass";
+	case MK_DKIM_V_FAIL: return "fail";
+	case MK_DKIM_V_POLICY: return "policy";
+	case MK_DKIM_V_NEUTRAL: return "neutral";
+	case MK_DKIM_V_TEMPERROR: return "temperror";
+	case MK_DKIM_V_PERMERROR:
+	case MK_DKIM_V_NOKEY: return "permerror";
+	case MK_DKIM_V_NONE:
+	default: return "none";
+	}
+}
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * lib/dmarc_psl.c: Public Suffix List lookup (see dmarc_psl.h).
  * Rules are kept as written ("co.uk", "*.ck", "!www.ck"), U-labels
- * converted to A-labels with libidn2 (UTS #46 non-transitional, as
+ * converted to A-labels with lib/idn (UTS #46 non-transitional, as
  * browsers and libpsl do), in one sorted array searched with bsearch for
  * each candidate suffix of a domain.
  */
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <idn2.h>
+#include "lib/idn.h"
 
 #include "lib/dmarc_psl.h"
 
@@ -73,26 +73,17 @@ has_non_ascii(const char *w, size_t n)
 static int
 psl_to_alabel(const char *w, size_t n, char *out)
 {
-	char in[MK_PSL_RULE_MAX + 1], *a = NULL;
+	const char *why;
 	size_t pre = 0;
-	int rc = -1;
 
 	if (n >= 1 && w[0] == '!')
 		pre = 1;
 	else if (n >= 2 && w[0] == '*' && w[1] == '.')
 		pre = 2;
-	memcpy(in, w + pre, n - pre);
-	in[n - pre] = '\0';
-	if (idn2_to_ascii_8z(in, &a, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK &&
-	    idn2_to_ascii_8z(in, &a, IDN2_TRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK)
+	if (mk_idn_alabels(w + pre, n - pre, out + pre, MK_PSL_RULE_MAX + 1 - pre, &why) == -1)
 		return -1;
-	if (pre + strlen(a) <= MK_PSL_RULE_MAX) {
-		memcpy(out, w, pre);
-		strcpy(out + pre, a);
-		rc = 0;
-	}
-	idn2_free(a);
-	return rc;
+	memcpy(out, w, pre);
+	return 0;
 }
 
 static int

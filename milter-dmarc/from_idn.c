@@ -4,11 +4,11 @@
  */
 #include "config.h"
 
-#include <idn2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "lib/idn.h"
 #include "milter-dmarc/from_idn.h"
 
 struct sbuf {
@@ -48,25 +48,21 @@ domain_end(unsigned char ch)
 static int
 add_alabels(struct sbuf *b, const char *d, size_t n, const char **why)
 {
-	char tok[DMARC_IDN_DOMAIN_MAX + 1], *a = NULL;
-	int rc;
+	char a[DMARC_IDN_DOMAIN_MAX + 1];
 
 	if (n > DMARC_IDN_DOMAIN_MAX) {
 		*why = "internationalized From domain too long";
 		return -1;
 	}
-	memcpy(tok, d, n);
-	tok[n] = '\0';
-	if (idn2_to_ascii_8z(tok, &a, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK &&
-	    idn2_to_ascii_8z(tok, &a, IDN2_TRANSITIONAL | IDN2_NFC_INPUT) != IDN2_OK) {
+	if (mk_idn_alabels(d, n, a, sizeof(a), why) == -1) {
 		*why = "From domain is not a valid internationalized domain name";
 		return -1;
 	}
-	rc = sb_add(b, a, strlen(a));
-	idn2_free(a);
-	if (rc == -1)
+	if (sb_add(b, a, strlen(a)) == -1) {
 		*why = "out of memory";
-	return rc;
+		return -1;
+	}
+	return 0;
 }
 
 /* The domain after the '@' at buf[i - 1]: its end, and whether it is 8-bit. */

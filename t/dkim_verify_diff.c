@@ -4,6 +4,7 @@
  * prints with dkimpy and Mail::DKIM).
  *
  *   dkim_verify_diff [-t NOW] [-m MINBITS] [-c CHUNK] KEYFILE MSG...
+ *   dkim_verify_diff -S KEY.pem -d DOMAIN -s SELECTOR [-i IDENTITY] MSG
  *
  * MSG: an RFC 5322 message, CRLF or LF line ends (a bare LF becomes CRLF,
  * a leading mbox "From " line is skipped).  Header fields are split (a
@@ -13,6 +14,8 @@
  * default: one chunk).
  * KEYFILE: lines "selector._domainkey.domain<TAB>record"; a record of NONE,
  * TEMPFAIL or BAD gives that lookup status; a name not listed is NONE.
+ * The verifier must ask for A-labels (RFC 8616 section 3): a key name with
+ * an 8-bit byte is refused (BAD, "non-ASCII key name asked").
  * -t sets the time x= is checked against, -m the RSA key size floor.
  *
  * Prints one line per signature, in header order:
@@ -21,6 +24,12 @@
  * nokey none (nokey kept apart from permerror).  With several MSG, each
  * line starts with the message's path and a space.  Exit 0, or 2 when a
  * file cannot be read.
+ *
+ * -S signs MSG with lib/dkim_sign instead (relaxed/relaxed, the algorithm
+ * of the PEM key, the default header list, i= IDENTITY when given -- UTF-8
+ * allowed, RFC 8616) and prints "DKIM-Signature: <value>" CRLF, then MSG
+ * as read, so independent verifiers can judge lib/dkim_sign's output.
+ * Exit 0, 1 when the signer refuses (its reason on stderr), 2 on usage.
  */
 #include "config.h"
 
@@ -31,6 +40,9 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <openssl/pem.h>
+
+#include "lib/dkim_sign.h"
 #include "lib/dkim_verify.h"
 
 #define KEYS_MAX 256
@@ -152,6 +164,12 @@ lookup(void *arg, const char *domain, const char *selector, char *txt, size_t tx
 	size_t i;
 
 	snprintf(name, sizeof(name), "%s._domainkey.%s", selector, domain);
+	for (i = 0; name[i] != '\0'; i++) {
+		if ((unsigned char)name[i] >= 0x80) {
+			snprintf(why, whylen, "non-ASCII key name asked (test)");
+			return MK_DKIM_KEY_BAD;
+		}
+	}
 	for (i = 0; i < ks->n; i++) {
 		if (strcasecmp(ks->k[i].name, name) != 0)
 			continue;
@@ -187,9 +205,40 @@ line_end(const char *p, const char *end, const char **next)
 	return lf > p && lf[-1] == '\r' ? lf - 1 : lf;
 }
 
+/* Where header fields and body chunks go: the verifier or the signer. */
+struct sink {
+	void (*hdr)(void *ctx, const char *f, size_t len);
+	void (*body)(void *ctx, const unsigned char *p, size_t len);
+	void *ctx;
+};
+
+static void
+v_hdr(void *ctx, const char *f, size_t len)
+{
+	(void)mk_dkim_verifier_header(ctx, f, len);
+}
+
+static void
+v_body(void *ctx, const unsigned char *p, size_t len)
+{
+	mk_dkim_verifier_body(ctx, p, len);
+}
+
+static void
+s_hdr(void *ctx, const char *f, size_t len)
+{
+	(void)mk_dkim_signer_header(ctx, f, len);
+}
+
+static void
+s_body(void *ctx, const unsigned char *p, size_t len)
+{
+	(void)mk_dkim_signer_body(ctx, p, len);
+}
+
 /* Feed the header fields; returns where the body starts. */
 static const char *
-feed_header(struct mk_dkim_verifier *v, const char *p, const char *end)
+feed_header(const struct sink *v, const char *p, const char *end)
 {
 	struct buf f = { 0 };
 	const char *e, *next;
@@ -203,20 +252,20 @@ feed_header(struct mk_dkim_verifier *v, const char *p, const char *end)
 		if ((*p == ' ' || *p == '\t') && f.len > 0) {
 			put(&f, "\r\n", 2);
 		} else if (f.len > 0) {
-			(void)mk_dkim_verifier_header(v, f.p, f.len);
+			v->hdr(v->ctx, f.p, f.len);
 			f.len = 0;
 		}
 		put(&f, p, (size_t)(e - p));
 	}
 	if (f.len > 0)
-		(void)mk_dkim_verifier_header(v, f.p, f.len);
+		v->hdr(v->ctx, f.p, f.len);
 	free(f.p);
 	return p < end ? next : end;
 }
 
 /* The body with every bare LF made CRLF, fed in chunks. */
 static void
-feed_body(struct mk_dkim_verifier *v, const char *p, const char *end, unsigned chunk)
+feed_body(const struct sink *v, const char *p, const char *end, unsigned chunk)
 {
 	struct buf b = { 0 };
 	size_t off, n;
@@ -231,7 +280,7 @@ feed_body(struct mk_dkim_verifier *v, const char *p, const char *end, unsigned c
 		n = chunk == 0 ? b.len : 1 + (size_t)(rnd() % chunk);
 		if (n > b.len - off)
 			n = b.len - off;
-		mk_dkim_verifier_body(v, (const unsigned char *)b.p + off, n);
+		v->body(v->ctx, (const unsigned char *)b.p + off, n);
 	}
 	free(b.p);
 }
@@ -240,6 +289,7 @@ static int
 verify_one(const char *path, bool prefix, const struct mk_dkim_verify_params *p, unsigned chunk)
 {
 	const struct mk_dkim_vresult *res;
+	struct sink sink = { v_hdr, v_body, NULL };
 	struct mk_dkim_verifier *v;
 	const char *body;
 	size_t len, n, i;
@@ -251,9 +301,10 @@ verify_one(const char *path, bool prefix, const struct mk_dkim_verify_params *p,
 	}
 	if ((v = mk_dkim_verifier_new(p)) == NULL)
 		abort();
-	body = feed_header(v, msg, msg + len);
+	sink.ctx = v;
+	body = feed_header(&sink, msg, msg + len);
 	if (mk_dkim_verifier_eoh(v) > 0)
-		feed_body(v, body, msg + len, chunk);
+		feed_body(&sink, body, msg + len, chunk);
 	n = mk_dkim_verifier_eom(v, &res);
 	for (i = 0; i < n; i++)
 		printf("%s%s%zu %s d=%s s=%s %s\n", prefix ? path : "", prefix ? " " : "", i,
@@ -263,21 +314,78 @@ verify_one(const char *path, bool prefix, const struct mk_dkim_verify_params *p,
 	return 0;
 }
 
+/* -S: sign path with lib/dkim_sign, print the field and the message. */
+static int
+sign_one(const char *path, const char *pem, struct mk_dkim_sign_params *sp)
+{
+	struct sink sink = { s_hdr, s_body, NULL };
+	struct mk_dkim_signer *s = NULL;
+	char err[256], *msg = NULL, *value = NULL;
+	const char *body;
+	FILE *f;
+	size_t len;
+	int rc = 1;
+
+	if ((f = fopen(pem, "r")) == NULL || (msg = slurp(path, &len)) == NULL) {
+		perror(f == NULL ? pem : path);
+		goto out;
+	}
+	sp->key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	if (sp->key == NULL || mk_dkim_alg_of_key(sp->key, &sp->alg) == -1) {
+		fprintf(stderr, "%s: not an RSA or Ed25519 private key\n", pem);
+		goto out;
+	}
+	if ((s = mk_dkim_signer_new(sp, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "signer refused: %s\n", err);
+		goto out;
+	}
+	sink.ctx = s;
+	body = feed_header(&sink, msg, msg + len);
+	feed_body(&sink, body, msg + len, 0);
+	if (mk_dkim_signer_finish(s, &value) == -1) {
+		fprintf(stderr, "signing failed: %s\n", mk_dkim_signer_error(s));
+		goto out;
+	}
+	printf("%s: %s\r\n", MK_DKIM_SIGN_HDR_NAME, value);
+	fwrite(msg, 1, len, stdout);
+	rc = 0;
+out:
+	free(value);
+	mk_dkim_signer_free(s);
+	EVP_PKEY_free(sp->key);
+	if (f != NULL)
+		fclose(f);
+	free(msg);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct mk_dkim_verify_params p = { 0 };
+	struct mk_dkim_sign_params sp = { .hcanon = MK_DKIM_RELAXED, .bcanon = MK_DKIM_RELAXED };
 	static struct keys ks;
+	const char *pem = NULL;
 	unsigned chunk = 0;
 	int c, i, rc = 0;
 
-	while ((c = getopt(argc, argv, "t:m:c:")) != -1) {
+	while ((c = getopt(argc, argv, "t:m:c:S:d:s:i:")) != -1) {
 		switch (c) {
 		case 't': p.now = (time_t)strtoll(optarg, NULL, 10); break;
 		case 'm': p.min_rsa_bits = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'c': chunk = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'S': pem = optarg; break;
+		case 'd': sp.domain = optarg; break;
+		case 's': sp.selector = optarg; break;
+		case 'i': sp.identity = optarg; break;
 		default: goto usage;
 		}
+	}
+	if (pem != NULL) {
+		if (argc - optind != 1 || sp.domain == NULL || sp.selector == NULL)
+			goto usage;
+		sp.now = time(NULL);
+		return sign_one(argv[optind], pem, &sp);
 	}
 	if (argc - optind < 2)
 		goto usage;
@@ -296,6 +404,7 @@ main(int argc, char **argv)
 	}
 	return rc;
 usage:
-	fprintf(stderr, "usage: dkim_verify_diff [-t NOW] [-m MINBITS] [-c CHUNK] KEYFILE MSG...\n");
+	fprintf(stderr, "usage: dkim_verify_diff [-t NOW] [-m MINBITS] [-c CHUNK] KEYFILE MSG...\n"
+	    "       dkim_verify_diff -S KEY.pem -d DOMAIN -s SELECTOR [-i IDENTITY] MSG\n");
 	return 2;
 }

@@ -21,6 +21,7 @@ import re
 import sys
 import time
 
+import dkim
 from dkim.canonicalization import CanonicalizationPolicy
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
@@ -79,9 +80,22 @@ KEYS = {
     'tempfail': 'TEMPFAIL',
     'bad': 'BAD',
 }
+# RFC 8616 section 3: a U-label name is looked up as A-labels, so these
+# keys are published under the A-label form (Python's own IDNA codec, not
+# libidn2, computes it); the verifiers are asked for the A-labels.
+ULABEL_D = 'bücher.example'
+ULABEL_S = 'schlüssel'
+SNOWMAN_D = '\u2603.example'     # IDNA2003 (Python) takes it, IDNA2008 disallows it
+EAI_KEYS = {
+    'c1024._domainkey.' + ULABEL_D.encode('idna').decode(): KEYS['c1024'],
+    ULABEL_S.encode('idna').decode() + '._domainkey.a.example': KEYS['c1024'],
+    'c1024._domainkey.' + SNOWMAN_D.encode('idna').decode(): KEYS['c1024'],
+}
 with open(out + '/keys', 'w') as f:
     for sel, rec in KEYS.items():
         f.write('%s._domainkey.%s\t%s\n' % (sel, DOM.decode(), rec))
+    for name, rec in EAI_KEYS.items():
+        f.write('%s\t%s\n' % (name, rec))
 
 # ---- signing ---------------------------------------------------------------
 
@@ -144,11 +158,15 @@ def tpl(a=b'rsa-sha256', c=b'relaxed/relaxed', s=b'c1024', h=b'from:to:subject',
 
 
 EXPECT = open(out + '/expect', 'w')
+# "CASE.eml IDX TEXT": ours' reason for that signature must contain TEXT
+REASONS = open(out + '/reasons', 'w')
 
 
-def case(name, ours, py='-', md='-', opts='-', sigs=None, body=BODY, fields=None, after=None):
+def case(name, ours, py='-', md='-', opts='-', sigs=None, body=BODY, fields=None, after=None,
+         why=None):
     """Write NAME.eml signed by sigs (list of (template kwargs, craft kwargs));
-    after(fields, body) may tamper with the signed message."""
+    after(fields, body) may tamper with the signed message; why: the text
+    ours' reason for the first signature must contain."""
     fields = fields if fields is not None else base_fields(name)
     out_fields = list(fields)
     for t, k in sigs:
@@ -166,6 +184,8 @@ def case(name, ours, py='-', md='-', opts='-', sigs=None, body=BODY, fields=None
     md = md if isinstance(md, list) else [md] * len(ours)
     for i, o in enumerate(ours):
         EXPECT.write('%s.eml %d %s %s %s %s\n' % (name, i, o, py[i], md[i], opts))
+    if why is not None:
+        REASONS.write('%s.eml 0 %s\n' % (name, why))
 
 
 def alter_b(field):
@@ -348,4 +368,122 @@ case('temperror-tempfail', 'temperror', 'fail', 'error', sigs=one(s=b'tempfail')
 case('mixed', ['temperror', 'nokey', 'permerror', 'policy', 'fail', 'pass'],
      sigs=[(dict(), {}), (dict(), dict(key=r2048)), (dict(s=b'c512'), dict(key=r512)),
            (dict(s=b'revoked'), {}), (dict(s=b'none'), {}), (dict(s=b'tempfail'), {})])
+
+# ---- RFC 8616: internationalized mail (EAI) ---------------------------------
+# Header fields in raw UTF-8 (RFC 6532): a UTF-8 From local part, a Subject
+# with a no-break space (0xC2 0xA0: not white space to canonicalization),
+# "…" (0xE2 0x80 0xA6) and a fold between UTF-8 words, a UTF-8 To address
+# with a U-label domain.  Canonicalization works on octets (RFC 6376 3.4;
+# RFC 8616 5: only the ASCII field names are lowercased), so these must
+# verify byte for byte under both c= forms.
+PEM1024 = r1024.private_bytes(serialization.Encoding.PEM,
+                              serialization.PrivateFormat.TraditionalOpenSSL,
+                              serialization.NoEncryption())
+
+
+def eai_fields(case_name, dom='a.example'):
+    return ['From: Jörg Müller <jörg@%s>' % dom,
+            'To: 用户 <用户@例子.example>',
+            'Subject: Grüße aus Köln\u00a0— 日本語 …\r\n\tzweite Zeile: ça va?',
+            'Date: Fri, 11 Jul 2003 21:00:37 -0700',
+            'Message-ID: <%s@a.example>' % case_name]
+
+
+def dkimpy_case(name, ours, py, md, domain='a.example', identity=None, c=b'relaxed',
+                selector=b'c1024', after=None):
+    """NAME.eml signed by dkimpy itself (dkim.sign, identity= for i=)."""
+    fields = [f.encode() for f in eai_fields(name, domain)]
+    msg = b''.join(f + b'\r\n' for f in fields) + b'\r\n' + BODY
+    sig = dkim.sign(msg, selector, domain.encode(), PEM1024,
+                    identity=identity.encode() if identity else None, canonicalize=(c, c),
+                    include_headers=[b'from', b'to', b'subject', b'date', b'message-id'])
+    msg = sig + msg
+    if after is not None:
+        msg = after(msg)
+    with open('%s/%s.eml' % (out, name), 'wb') as f:
+        f.write(msg)
+    EXPECT.write('%s.eml 0 %s %s %s -\n' % (name, ours, py, md))
+
+
+def eai(name, ours, py='-', md='-', extra=b'', d=b'a.example', s=b'c1024', why=None):
+    """A crafted signature over the EAI fields, with raw bytes in its tags."""
+    t = (b' v=1; a=rsa-sha256; c=relaxed/relaxed; d=' + d + b'; s=' + s + b';\r\n'
+         b'\th=from:to:subject;' + extra + b' bh={bh};\r\n\tb={b}')
+    case(name, ours, py, md, fields=[f.encode() for f in eai_fields(name)], sigs=[(t, {})],
+         why=why)
+
+
+# i= with a UTF-8 local part, signed by dkimpy: all three pass.
+dkimpy_case('eai-dkimpy-i-utf8-relaxed', 'pass', 'pass', 'pass', identity='jörg@a.example')
+dkimpy_case('eai-dkimpy-i-utf8-simple', 'pass', 'pass', 'pass', identity='jörg@a.example',
+            c=b'simple')
+# the UTF-8 octets are hashed: "ü" -> "ue" in the Subject breaks it
+dkimpy_case('eai-dkimpy-subject-changed', 'fail', 'fail', 'fail', identity='jörg@a.example',
+            after=lambda m: m.replace('Grüße'.encode(), b'Gruesse'))
+# ... and so is the no-break space (were it taken for white space, relaxed
+# would turn it into a plain space and still pass)
+dkimpy_case('eai-dkimpy-nbsp-to-space', 'fail', 'fail', 'fail', identity='jörg@a.example',
+            after=lambda m: m.replace('Köln\u00a0—'.encode(), 'Köln —'.encode()))
+# relaxed: white space around the UTF-8 words may change, they may not
+dkimpy_case('eai-dkimpy-relaxed-refold', 'pass', 'pass', 'pass', identity='jörg@a.example',
+            after=lambda m: m.replace(b'\r\n\tzweite', b' \t zweite'))
+# U-label d= (RFC 8616 5: IDNs in d=, i=, s= SHOULD be U-labels in EAI
+# mail), the key published under the A-labels.  dkimpy hands the name to
+# dnspython, which converts it to A-labels (verify_dkimpy.py does the same).
+# Mail::DKIM 1.20230212 passes the name to Net::DNS, which without
+# Net::LibIDN2 (not in Debian 12) sends the raw UTF-8 octets and finds no
+# key (verify_maildkim.pl looks the name up as is): "error" there is a
+# missing IDNA step in its DNS layer, not a judgement of the signature.
+dkimpy_case('eai-dkimpy-d-ulabel', 'pass', 'pass', 'error', domain=ULABEL_D,
+            identity='jörg@' + ULABEL_D)
+dkimpy_case('eai-dkimpy-d-ulabel-no-i', 'pass', 'pass', 'error', domain=ULABEL_D)
+# U-label selector: the same
+eai('eai-s-ulabel', 'pass', 'pass', 'error', s=ULABEL_S.encode())
+# i= in U-labels, d= in A-labels: the same domain (RFC 8616: A-labels stay
+# valid; each U-label is equivalent to its A-label), so i= is within d=.
+# dkimpy and Mail::DKIM compare the octets and call i= outside d=.
+eai('eai-i-ulabel-d-alabel', 'pass', 'error', 'error', d=ULABEL_D.encode('idna'),
+    extra=' i=jörg@post.bücher.example;'.encode())
+# z= copying UTF-8 header values as they are (RFC 8616 5: dkim-safe-char
+# takes UTF8-2/3/4 in dkim-quoted-printable)
+eai('eai-z-utf8', 'pass', 'pass', 'pass',
+    extra=' z=From:J=C3=B6rg=20<jörg@a.example>|Subject:Grüße;'.encode())
+# a 4-octet character and U+10FFFF's neighbour U+10FFFD in i=
+eai('eai-i-utf8-4-octets', 'pass', 'pass', 'pass',
+    extra=' i=\U0001f600.\U0010fffd@a.example;'.encode())
+# malformed UTF-8 in i=: permerror naming i= and the fault.  dkimpy and
+# Mail::DKIM do not check the octets of i= at all and pass these; RFC 8616 5
+# extends i= with UTF-8 *characters* (RFC 3629: none of these octet strings
+# is one), so the signature is malformed.
+BAD_I = [('overlong', b'j\xc0\xb6rg', 'overlong UTF-8 sequence'),
+         ('overlong-3', b'\xe0\x80\xaf', 'overlong UTF-8 sequence'),
+         ('truncated', b'j\xc3', 'truncated UTF-8 sequence'),
+         ('surrogate', b'\xed\xa0\x80x', 'UTF-8 surrogate'),
+         ('beyond-10ffff', b'\xf4\x90\x80\x80', 'UTF-8 beyond U+10FFFF'),
+         ('stray-continuation', b'j\x80rg', 'invalid UTF-8'),
+         ('latin1', b'j\xf6rg', 'invalid UTF-8'),
+         ('c1-control', b'j\xc2\x85rg', 'C1 control character')]
+for tag, local, why in BAD_I:
+    eai('perm-i-utf8-' + tag, 'permerror', 'pass', 'pass',
+        extra=b' i=' + local + b'@a.example;', why='i= tag: ' + why)
+# a U-label in d= that IDNA2008 disallows but UTS #46 transitional
+# processing (IDNA2003's mapping) accepts: lib/idn falls back to it, as
+# for the From domain in milter-dmarc (the two must agree for DMARC
+# alignment), so the key is looked up at xn--n3h and the signature passes.
+# dkimpy (Python's IDNA2003 codec via dnspython) agrees; Mail::DKIM finds
+# no key (raw UTF-8 name, as above).
+eai('pass-d-ulabel-idna2003', 'pass', 'pass', 'error', d=SNOWMAN_D.encode())
+# (an i= domain starting with a combining mark: dkimpy and Mail::DKIM only
+# check that its octets end in ".a.example", and pass)
+eai('perm-i-ulabel-leading-mark', 'permerror', 'pass', 'pass',
+    extra=b' i=joe@\xcc\x81b.a.example;',
+    why='i= domain is not a valid domain name (IDNA: string contains a forbidden leading')
+# UTF-8 where RFC 6376's ASCII grammar stays (RFC 8616 changes only d=, i=,
+# s=, z=): permerror naming the tag.  dkimpy and Mail::DKIM ignore unknown
+# tags and pass the first.
+eai('perm-8bit-unknown-tag', 'permerror', 'pass', 'pass', extra=' foo=bär;'.encode(),
+    why='8-bit byte in foo= tag')
+eai('perm-8bit-in-q', 'permerror', 'error', '-', extra=' q=dns/txt\u00e9;'.encode(),
+    why='8-bit byte in q= tag')
 EXPECT.close()
+REASONS.close()

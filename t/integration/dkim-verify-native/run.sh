@@ -25,7 +25,13 @@
 #    (pass, fail, policy, permerror, nokey, temperror), each asserting one
 #    specific result, and where dkimpy / Mail::DKIM judge the same signature
 #    soundly, what they say (a "pass" there shows the case's signature is
-#    sound, so our non-pass comes from the rule under test).
+#    sound, so our non-pass comes from the rule under test).  Among them
+#    RFC 8616 (EAI) cases: dkimpy-signed messages with a UTF-8 i= local part,
+#    raw UTF-8 From / Subject, U-label d= / s=; malformed UTF-8 in i=, an
+#    IDNA-invalid U-label, 8-bit in an ASCII-only tag (permerror, the reason
+#    checked); where dkimpy or Mail::DKIM differ, cases.py says why.
+# 4. lib/dkim_sign with a UTF-8 i= (dkim_verify_diff -S): dkimpy, Mail::DKIM
+#    and ours pass; malformed UTF-8 i= is refused.
 . "$top_srcdir/t/lib.sh"
 
 DIFF="$top_builddir/t/dkim_verify_diff"
@@ -224,6 +230,58 @@ while read -r file idx want wpy wmd opts; do
 		is "$g" "$w" "${file%.eml} #$idx: $name says $w"
 	done
 done <"$K/expect"
+
+# RFC 8616 cases (cases.py, "eai-*" and the UTF-8 "perm-*"): each refused
+# signature's reason names the tag and the fault.
+nreasons=0
+while read -r file idx text; do
+	run_diff "$T/case.out" "$K/keys" "$K/$file"
+	why=$(awk -v i="$idx" '$1 == i {$1 = $2 = $3 = $4 = ""; sub(/^ +/, ""); print; exit}' \
+		"$T/case.out")
+	printf '%s' "$why" | grep -qF -- "$text"
+	ok $? "${file%.eml} #$idx: the reason says \"$text\"" || echo "#   got \"$why\""
+	nreasons=$((nreasons + 1))
+done <"$K/reasons"
+[ "$nreasons" -ge 11 ]
+ok $? "RFC 8616: $nreasons reasons checked (>= 11)"
+
+# RFC 8616 and lib/dkim_sign: i= with a UTF-8 local part (and one with a
+# U-label domain), a raw UTF-8 From and Subject, signed by lib/dkim_sign
+# (dkim_verify_diff -S): dkimpy, Mail::DKIM and ours all pass it; a
+# malformed UTF-8 i= is refused by the signer.
+E=$T/eai-sign
+mkdir -p "$E"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$E/key.pem" 2>/dev/null
+printf 'eai._domainkey.a.example\tv=DKIM1; k=rsa; p=%s\n' \
+	"$(openssl pkey -in "$E/key.pem" -pubout -outform DER | base64 -w0)" >"$E/keys"
+printf 'From: J\303\266rg M\303\274ller <j\303\266rg@a.example>\r\nTo: x@y.example\r\n' >"$E/msg.eml"
+printf 'Subject: Gr\303\274\303\237e \342\200\224 \346\227\245\346\234\254\r\n\tzweite Zeile\r\n' >>"$E/msg.eml"
+printf '\r\nHallo.\r\n' >>"$E/msg.eml"
+n=0
+for id in "$(printf 'j\303\266rg@a.example')" "$(printf 'j\303\266rg@p\303\266st.a.example')" \
+	"$(printf '\346\227\245\346\234\254@a.example')"; do
+	n=$((n + 1))
+	"$DIFF" -S "$E/key.pem" -d a.example -s eai -i "$id" "$E/msg.eml" >"$E/s$n.eml" 2>>"$T/diff.err"
+	ok $? "lib/dkim_sign signs with i=$id"
+	grep -qF "i=$id;" "$E/s$n.eml"
+	ok $? "  ... and writes i=$id as is"
+done
+/usr/bin/python3 "$HERE/verify_dkimpy.py" "$E/keys" "$E"/s?.eml >"$E/py.txt" 2>&1
+perl "$HERE/verify_maildkim.pl" "$E/keys" "$E"/s?.eml >"$E/md.txt" 2>&1
+run_diff "$E/ours.txt" "$E/keys" "$E"/s?.eml
+is "$(awk '{printf "%s ", $5}' "$E/py.txt")" "pass pass pass " \
+	"UTF-8 i= from lib/dkim_sign: dkimpy passes all" || cat "$E/py.txt"
+is "$(awk '{printf "%s ", $5}' "$E/md.txt")" "pass pass pass " \
+	"UTF-8 i= from lib/dkim_sign: Mail::DKIM passes all" || cat "$E/md.txt"
+is "$(awk '{printf "%s ", $3}' "$E/ours.txt")" "pass pass pass " \
+	"UTF-8 i= from lib/dkim_sign: ours passes all" || cat "$E/ours.txt"
+for bad in 'j\300\266rg@a.example' 'j\303@a.example' 'j\302\205rg@a.example'; do
+	"$DIFF" -S "$E/key.pem" -d a.example -s eai -i "$(printf "$bad")" "$E/msg.eml" >/dev/null 2>"$E/err"
+	rc=$?
+	is "$rc" 1 "lib/dkim_sign refuses i=$bad (malformed UTF-8 / C1 control)"
+	grep -q 'invalid i=' "$E/err"
+	ok $? "  ... saying why: $(head -1 "$E/err")"
+done
 
 # many signatures: at most MK_DKIM_VERIFY_SIGS_MAX (32) results
 {

@@ -21,6 +21,12 @@ for line in open(sys.argv[1], encoding='utf-8'):
 
 
 def txt(name, timeout=5):
+    # dkimpy hands the name to dnspython as text, and dnspython turns
+    # U-labels into A-labels (IDNA) before it asks: do the same.
+    try:
+        name = name.decode('utf-8').encode('idna')
+    except UnicodeError:
+        pass
     rec = keys.get(name.lower().rstrip(b'.'))
     if rec == b'TEMPFAIL':
         raise dkim.DnsTimeoutError('timeout (test)')
