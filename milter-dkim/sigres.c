@@ -12,24 +12,8 @@
 #include "lib/dkim_tags.h"
 #include "milter-dkim/verify.h"
 
-const char *
-dkim_res_name(enum dkim_res res)
-{
-	switch (res) {
-	case DKIM_RES_PASS: return "pass";
-	case DKIM_RES_FAIL: return "fail";
-	case DKIM_RES_POLICY: return "policy";
-	case DKIM_RES_NEUTRAL: return "neutral";
-	case DKIM_RES_TEMPERROR: return "temperror";
-	case DKIM_RES_PERMERROR:
-	case DKIM_RES_NOKEY: return "permerror";
-	case DKIM_RES_NONE:
-	default: return "none";
-	}
-}
-
 void
-dkim_sigres_set(struct dkim_sigres *r, enum dkim_res res, const char *fmt, ...)
+dkim_sigres_set(struct dkim_sigres *r, enum mk_dkim_vres res, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -62,7 +46,7 @@ dkim_sigres_parse(const char *buf, size_t len, struct dkim_sigres *r)
 
 	memset(r, 0, sizeof(*r));
 	if (mk_dkim_tags_parse(buf, len, &t, &why) == -1) {
-		dkim_sigres_set(r, DKIM_RES_PERMERROR, "malformed signature: %s", why);
+		dkim_sigres_set(r, MK_DKIM_V_PERMERROR, "malformed signature: %s", why);
 		return -1;
 	}
 	if (tag_str(&t, "d", r->d, sizeof(r->d), true) == -1 ||
@@ -71,29 +55,29 @@ dkim_sigres_parse(const char *buf, size_t len, struct dkim_sigres *r)
 	    tag_str(&t, "i", r->i, sizeof(r->i), true) == -1 ||
 	    tag_str(&t, "b", r->b, sizeof(r->b), true) == -1 ||
 	    tag_str(&t, "v", v, sizeof(v), true) == -1) {
-		dkim_sigres_set(r, DKIM_RES_PERMERROR, "malformed signature: tag value too long");
+		dkim_sigres_set(r, MK_DKIM_V_PERMERROR, "malformed signature: tag value too long");
 		return -1;
 	}
 	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
 		if (mk_dkim_tags_get(&t, required[i]) == NULL) {
-			dkim_sigres_set(r, DKIM_RES_PERMERROR, "missing %s= tag", required[i]);
+			dkim_sigres_set(r, MK_DKIM_V_PERMERROR, "missing %s= tag", required[i]);
 			return -1;
 		}
 	}
 	if (strcmp(v, "1") != 0) {
-		dkim_sigres_set(r, DKIM_RES_PERMERROR, "unsupported signature version v=%s", v);
+		dkim_sigres_set(r, MK_DKIM_V_PERMERROR, "unsupported signature version v=%s", v);
 		return -1;
 	}
 	if (strcasecmp(r->a, "rsa-sha1") == 0) {
-		dkim_sigres_set(r, DKIM_RES_POLICY, "rsa-sha1 is not accepted (RFC 8301)");
+		dkim_sigres_set(r, MK_DKIM_V_POLICY, "rsa-sha1 is not accepted (RFC 8301)");
 		return -1;
 	}
 	if (strcasecmp(r->a, "rsa-sha256") != 0 && strcasecmp(r->a, "ed25519-sha256") != 0) {
-		dkim_sigres_set(r, DKIM_RES_PERMERROR, "unknown signature algorithm");
+		dkim_sigres_set(r, MK_DKIM_V_PERMERROR, "unknown signature algorithm");
 		return -1;
 	}
 	if (r->d[0] == '\0' || r->s[0] == '\0' || r->b[0] == '\0') {
-		dkim_sigres_set(r, DKIM_RES_PERMERROR, "empty d=, s= or b= tag");
+		dkim_sigres_set(r, MK_DKIM_V_PERMERROR, "empty d=, s= or b= tag");
 		return -1;
 	}
 	return 0;
@@ -125,7 +109,7 @@ dkim_sigres_authres(const struct dkim_sigres *r, size_t n, struct mk_authres *ar
 	size_t k, bl;
 
 	for (k = 0; k < n; k++) {
-		if ((e = mk_authres_add(ar, "dkim", dkim_res_name(r[k].res))) == NULL)
+		if ((e = mk_authres_add(ar, "dkim", mk_dkim_vres_name(r[k].res))) == NULL)
 			return -1;
 		if (r[k].reason[0] != '\0')
 			(void)mk_authres_set_reason(e, r[k].reason);

@@ -267,14 +267,14 @@ eval_keyq(const struct dkim_msg *m, struct dkim_sigres *r)
 			q = &m->keyq[i];
 	if (q != NULL && (q->status == MK_DNS_SERVFAIL || q->status == MK_DNS_TIMEOUT)) {
 		if (q->why[0] != '\0')
-			dkim_sigres_set(r, DKIM_RES_TEMPERROR, "%s", q->why);
+			dkim_sigres_set(r, MK_DKIM_V_TEMPERROR, "%s", q->why);
 		else
-			dkim_sigres_set(r, DKIM_RES_TEMPERROR, "key lookup: %s",
+			dkim_sigres_set(r, MK_DKIM_V_TEMPERROR, "key lookup: %s",
 			    mk_dns_status_name(q->status));
 		return true;
 	}
 	if (q != NULL && q->why[0] != '\0') {
-		dkim_sigres_set(r, DKIM_RES_PERMERROR, "%s", q->why);
+		dkim_sigres_set(r, MK_DKIM_V_PERMERROR, "%s", q->why);
 		return true;
 	}
 	return false;
@@ -295,50 +295,50 @@ eval_lib(const struct dkim_msg *m, DKIM_SIGINFO *sig, struct dkim_sigres *r)
 	case DKIM_SIGERROR_UNKNOWN:
 		break;
 	case DKIM_SIGERROR_NOKEY:
-		dkim_sigres_set(r, DKIM_RES_NOKEY, "no key for signature");
+		dkim_sigres_set(r, MK_DKIM_V_NOKEY, "no key for signature");
 		return;
 	case DKIM_SIGERROR_KEYFAIL:
-		dkim_sigres_set(r, DKIM_RES_TEMPERROR, "key lookup failed");
+		dkim_sigres_set(r, MK_DKIM_V_TEMPERROR, "key lookup failed");
 		return;
 	case DKIM_SIGERROR_BADSIG:
-		dkim_sigres_set(r, DKIM_RES_FAIL, dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH ?
+		dkim_sigres_set(r, MK_DKIM_V_FAIL, dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH ?
 		    "body hash mismatch" : "signature verification failed");
 		return;
 	case DKIM_SIGERROR_KEYREVOKED:
-		dkim_sigres_set(r, DKIM_RES_PERMERROR, "key revoked");
+		dkim_sigres_set(r, MK_DKIM_V_PERMERROR, "key revoked");
 		return;
 	case DKIM_SIGERROR_KEYTOOSMALL:
-		dkim_sigres_set(r, DKIM_RES_POLICY, "key too small");
+		dkim_sigres_set(r, MK_DKIM_V_POLICY, "key too small");
 		return;
 	default:
-		dkim_sigres_set(r, DKIM_RES_PERMERROR, "%s",
+		dkim_sigres_set(r, MK_DKIM_V_PERMERROR, "%s",
 		    dkim_sig_geterrorstr(err) ? dkim_sig_geterrorstr(err) : "signature error");
 		return;
 	}
 	if ((flags & DKIM_SIGFLAG_PROCESSED) == 0) {
-		dkim_sigres_set(r, DKIM_RES_PERMERROR, "signature not evaluated");
+		dkim_sigres_set(r, MK_DKIM_V_PERMERROR, "signature not evaluated");
 		return;
 	}
 	if (dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH) {
-		dkim_sigres_set(r, DKIM_RES_FAIL, "body hash mismatch");
+		dkim_sigres_set(r, MK_DKIM_V_FAIL, "body hash mismatch");
 		return;
 	}
 	if ((flags & DKIM_SIGFLAG_PASSED) == 0 || dkim_sig_getbh(sig) != DKIM_SIGBH_MATCH) {
-		dkim_sigres_set(r, DKIM_RES_FAIL, "signature verification failed");
+		dkim_sigres_set(r, MK_DKIM_V_FAIL, "signature verification failed");
 		return;
 	}
 	if (key_type_mismatch(sig, r)) {
-		dkim_sigres_set(r, DKIM_RES_PERMERROR, "key type k= does not match a=%s", r->a);
+		dkim_sigres_set(r, MK_DKIM_V_PERMERROR, "key type k= does not match a=%s", r->a);
 		return;
 	}
 	(void)dkim_sig_getsignalg(sig, &alg);
 	(void)dkim_sig_getkeysize(sig, &bits);
 	if (alg != DKIM_SIGN_ED25519SHA256 && bits < (unsigned)m->rt->conf->min_key_bits) {
-		dkim_sigres_set(r, DKIM_RES_POLICY, "RSA key of %u bits (RFC 8301: at least %ld)",
+		dkim_sigres_set(r, MK_DKIM_V_POLICY, "RSA key of %u bits (RFC 8301: at least %ld)",
 		    bits, m->rt->conf->min_key_bits);
 		return;
 	}
-	dkim_sigres_set(r, DKIM_RES_PASS, "%s", "");
+	dkim_sigres_set(r, MK_DKIM_V_PASS, "%s", "");
 }
 
 static void
@@ -350,7 +350,7 @@ eval_header(const struct dkim_msg *m, const char *value, DKIM_SIGINFO **sigs, in
 	if (dkim_sigres_parse(value, strlen(value), r) == -1)
 		return;		/* r holds the permerror/policy result */
 	if ((sig = sig_match(sigs, nsigs, r->b)) == NULL) {
-		dkim_sigres_set(r, DKIM_RES_PERMERROR, "signature rejected by the DKIM library");
+		dkim_sigres_set(r, MK_DKIM_V_PERMERROR, "signature rejected by the DKIM library");
 		return;
 	}
 	eval_lib(m, sig, r);
@@ -390,13 +390,13 @@ pick_action(const struct dkim_conf *c, const struct dkim_sigres *r, size_t n, co
 		return c->on_nosig;
 	}
 	for (i = 0; i < n; i++) {
-		if (r[i].res == DKIM_RES_PASS) {
+		if (r[i].res == MK_DKIM_V_PASS) {
 			*why = "signature verified";
 			return DKIM_ACT_ACCEPT;
 		}
-		temp |= r[i].res == DKIM_RES_TEMPERROR;
-		nokey |= r[i].res == DKIM_RES_NOKEY;
-		bad |= r[i].res != DKIM_RES_TEMPERROR && r[i].res != DKIM_RES_NOKEY;
+		temp |= r[i].res == MK_DKIM_V_TEMPERROR;
+		nokey |= r[i].res == MK_DKIM_V_NOKEY;
+		bad |= r[i].res != MK_DKIM_V_TEMPERROR && r[i].res != MK_DKIM_V_NOKEY;
 	}
 	if (temp) {
 		*why = "DKIM key lookup failed temporarily";
@@ -419,7 +419,8 @@ log_results(const struct dkim_msg *m, const struct dkim_sigres *r, size_t n, enu
 	line[0] = '\0';
 	for (i = 0; i < n && o < sizeof(line) - 1; i++)
 		o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s:%s/%s", i ? "," : "",
-		    dkim_res_name(r[i].res), r[i].d[0] ? r[i].d : "-", r[i].s[0] ? r[i].s : "-");
+		    mk_dkim_vres_name(r[i].res), r[i].d[0] ? r[i].d : "-",
+		    r[i].s[0] ? r[i].s : "-");
 	mk_log_kv(MK_LOG_INFO, m->id, "action", "verify", "result", n ? line : "none",
 	    "disposition", dkim_action_name(a), NULL);
 }
@@ -428,21 +429,15 @@ log_results(const struct dkim_msg *m, const struct dkim_sigres *r, size_t n, enu
 static void
 eval_native(const char *value, const struct mk_dkim_vresult *v, struct dkim_sigres *r)
 {
-	static const enum dkim_res map[] = {
-		[MK_DKIM_V_NONE] = DKIM_RES_PERMERROR, [MK_DKIM_V_PASS] = DKIM_RES_PASS,
-		[MK_DKIM_V_FAIL] = DKIM_RES_FAIL, [MK_DKIM_V_POLICY] = DKIM_RES_POLICY,
-		[MK_DKIM_V_NEUTRAL] = DKIM_RES_NEUTRAL, [MK_DKIM_V_TEMPERROR] = DKIM_RES_TEMPERROR,
-		[MK_DKIM_V_PERMERROR] = DKIM_RES_PERMERROR, [MK_DKIM_V_NOKEY] = DKIM_RES_NOKEY,
-	};
-
 	if (dkim_sigres_parse(value, strlen(value), r) == -1)
 		return;		/* r holds the permerror/policy result */
 	if (v == NULL) {
-		dkim_sigres_set(r, DKIM_RES_PERMERROR, "signature not evaluated");
+		dkim_sigres_set(r, MK_DKIM_V_PERMERROR, "signature not evaluated");
 		return;
 	}
-	dkim_sigres_set(r, (unsigned)v->res < sizeof(map) / sizeof(map[0]) ? map[v->res] :
-	    DKIM_RES_PERMERROR, "%s", v->reason);
+	/* every signature is decided at eom: NONE would be a lib bug */
+	dkim_sigres_set(r, v->res == MK_DKIM_V_NONE ? MK_DKIM_V_PERMERROR : v->res, "%s",
+	    v->reason);
 }
 
 /* Evaluate every DKIM-Signature field (in header order) into r. */
@@ -464,7 +459,7 @@ eval_all(const struct dkim_msg *m, struct dkim_sigres *r, size_t max)
 			continue;
 		if (n == max) {
 			/* more than we evaluate: the last entry says so */
-			dkim_sigres_set(&r[max - 1], DKIM_RES_PERMERROR, "too many signatures");
+			dkim_sigres_set(&r[max - 1], MK_DKIM_V_PERMERROR, "too many signatures");
 			break;
 		}
 		if (m->nverify != NULL)

@@ -14,32 +14,21 @@
 #include <stddef.h>
 
 #include "lib/authres.h"
+#include "lib/dkim_verify.h"
 
 #define DKIM_B_MAX 1400		/* base64 of a 8192-bit signature is 1366 */
 #define DKIM_B_SHOWN_MIN 8	/* header.b prefix length (RFC 6008) */
 
-enum dkim_res {
-	DKIM_RES_NONE,
-	DKIM_RES_PASS,
-	DKIM_RES_FAIL,
-	DKIM_RES_POLICY,
-	DKIM_RES_NEUTRAL,
-	DKIM_RES_TEMPERROR,
-	DKIM_RES_PERMERROR,
-	DKIM_RES_NOKEY,		/* permerror, but On-KeyNotFound applies */
-};
-
+/* res: lib/dkim_verify's result on both engines (MK_DKIM_V_NOKEY is a
+ * permerror to which On-KeyNotFound applies), named by mk_dkim_vres_name(). */
 struct dkim_sigres {
-	enum dkim_res res;
+	enum mk_dkim_vres res;
 	char reason[160];
 	char d[256], s[256], a[32], i[256];
 	char b[DKIM_B_MAX + 1];		/* b= without white space */
 };
 
-/* RFC 8601 result name: "pass", "fail", "policy", "neutral", "temperror",
- * "permerror" (NOKEY -> "permerror"). */
-const char *dkim_res_name(enum dkim_res res);
-void dkim_sigres_set(struct dkim_sigres *r, enum dkim_res res, const char *fmt, ...)
+void dkim_sigres_set(struct dkim_sigres *r, enum mk_dkim_vres res, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Parse a DKIM-Signature value; 0 when libopendkim should decide, -1 when
  * the result is already known (r->res and r->reason set). */

@@ -13,30 +13,30 @@
 static const struct {
 	const char *name, *sig;
 	int rc;
-	enum dkim_res res;
+	enum mk_dkim_vres res;
 	const char *reason;
 } cases[] = {
-	{ "good rsa", GOOD, 0, DKIM_RES_NONE, "" },
+	{ "good rsa", GOOD, 0, MK_DKIM_V_NONE, "" },
 	{ "good ed25519", "v=1; a=ed25519-sha256; d=x.example; s=s; h=from; bh=A; b=B", 0,
-	    DKIM_RES_NONE, "" },
-	{ "rsa-sha1", "v=1; a=rsa-sha1; d=x.example; s=s; h=from; bh=A; b=B", -1, DKIM_RES_POLICY,
+	    MK_DKIM_V_NONE, "" },
+	{ "rsa-sha1", "v=1; a=rsa-sha1; d=x.example; s=s; h=from; bh=A; b=B", -1, MK_DKIM_V_POLICY,
 	    "rsa-sha1 is not accepted (RFC 8301)" },
 	{ "RSA-SHA1 upper case", "v=1; a=RSA-SHA1; d=x.example; s=s; h=from; bh=A; b=B", -1,
-	    DKIM_RES_POLICY, "rsa-sha1 is not accepted (RFC 8301)" },
-	{ "no v=", "a=rsa-sha256; d=x.example; s=s; h=from; bh=A; b=B", -1, DKIM_RES_PERMERROR,
+	    MK_DKIM_V_POLICY, "rsa-sha1 is not accepted (RFC 8301)" },
+	{ "no v=", "a=rsa-sha256; d=x.example; s=s; h=from; bh=A; b=B", -1, MK_DKIM_V_PERMERROR,
 	    "missing v= tag" },
-	{ "v=2", "v=2; a=rsa-sha256; d=x.example; s=s; h=from; bh=A; b=B", -1, DKIM_RES_PERMERROR,
+	{ "v=2", "v=2; a=rsa-sha256; d=x.example; s=s; h=from; bh=A; b=B", -1, MK_DKIM_V_PERMERROR,
 	    "unsupported signature version v=2" },
-	{ "no bh=", "v=1; a=rsa-sha256; d=x.example; s=s; h=from; b=B", -1, DKIM_RES_PERMERROR,
+	{ "no bh=", "v=1; a=rsa-sha256; d=x.example; s=s; h=from; b=B", -1, MK_DKIM_V_PERMERROR,
 	    "missing bh= tag" },
-	{ "no h=", "v=1; a=rsa-sha256; d=x.example; s=s; bh=A; b=B", -1, DKIM_RES_PERMERROR,
+	{ "no h=", "v=1; a=rsa-sha256; d=x.example; s=s; bh=A; b=B", -1, MK_DKIM_V_PERMERROR,
 	    "missing h= tag" },
-	{ "empty d=", "v=1; a=rsa-sha256; d=; s=s; h=from; bh=A; b=B", -1, DKIM_RES_PERMERROR,
+	{ "empty d=", "v=1; a=rsa-sha256; d=; s=s; h=from; bh=A; b=B", -1, MK_DKIM_V_PERMERROR,
 	    "empty d=, s= or b= tag" },
 	{ "unknown a=", "v=1; a=dsa-md5; d=x.example; s=s; h=from; bh=A; b=B", -1,
-	    DKIM_RES_PERMERROR, "unknown signature algorithm" },
-	{ "malformed", "v=1; a", -1, DKIM_RES_PERMERROR, "malformed signature: tag without '='" },
-	{ "duplicate", "v=1; v=1", -1, DKIM_RES_PERMERROR, "malformed signature: duplicate tag" },
+	    MK_DKIM_V_PERMERROR, "unknown signature algorithm" },
+	{ "malformed", "v=1; a", -1, MK_DKIM_V_PERMERROR, "malformed signature: tag without '='" },
+	{ "duplicate", "v=1; v=1", -1, MK_DKIM_V_PERMERROR, "malformed signature: duplicate tag" },
 };
 
 int
@@ -66,9 +66,9 @@ main(void)
 	};
 	for (i = 0; i < 3; i++)
 		dkim_sigres_parse(three[i], strlen(three[i]), &r[i]);
-	dkim_sigres_set(&r[0], DKIM_RES_PASS, "%s", "");
-	dkim_sigres_set(&r[1], DKIM_RES_FAIL, "body hash mismatch");
-	dkim_sigres_set(&r[2], DKIM_RES_NOKEY, "no key for signature");
+	dkim_sigres_set(&r[0], MK_DKIM_V_PASS, "%s", "");
+	dkim_sigres_set(&r[1], MK_DKIM_V_FAIL, "body hash mismatch");
+	dkim_sigres_set(&r[2], MK_DKIM_V_NOKEY, "no key for signature");
 	mk_authres_init(&ar, "mx.example.net");
 	is_int(dkim_sigres_authres(r, 3, &ar), 0, "A-R built");
 	mk_authres_format(&ar, out, sizeof(out));
@@ -77,7 +77,7 @@ main(void)
 	    "header.s=t header.a=rsa-sha256 header.b=ABCDEFGHIJ2;\n\tdkim=permerror "
 	    "reason=\"no key for signature\" header.d=a.example header.s=u header.a=ed25519-sha256 "
 	    "header.b=zz", "one entry per signature, unique header.b prefixes, NOKEY is permerror");
-	is_str(dkim_res_name(DKIM_RES_TEMPERROR), "temperror", "temperror name");
+	is_str(mk_dkim_vres_name(MK_DKIM_V_TEMPERROR), "temperror", "temperror name");
 	diag("done");
 	return done_testing();
 }
