@@ -79,14 +79,16 @@ domain_span(const char *buf, size_t len, size_t i, bool *eight)
 }
 
 /* Whether buf[0..i) ends with the name of a parameter whose value may be a
- * bare envelope domain (A-R smtp.mailfrom=, Received-SPF envelope-from=). */
+ * bare domain: the envelope's (A-R smtp.mailfrom=, Received-SPF
+ * envelope-from=) or a DKIM signature's d= (A-R header.d=, which a
+ * verifier writes as the signature has it: U-labels in RFC 8616 mail). */
 static bool
 domain_param(const char *buf, size_t i)
 {
-	static const char *const names[] = { "smtp.mailfrom", "envelope-from" };
+	static const char *const names[] = { "smtp.mailfrom", "envelope-from", "header.d" };
 	size_t k, n;
 
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
 		n = strlen(names[k]);
 		if (i >= n && strncasecmp(buf + i - n, names[k], n) == 0 &&
 		    (i == n || strchr(" \t\r\n;", buf[i - n - 1]) != NULL))

@@ -24,9 +24,10 @@
 char *dmarc_from_alabels(const char *buf, size_t len, bool *changed, const char **why);
 /* The same for an Authentication-Results or Received-SPF value, which also
  * converts a bare 8-bit domain given as the value of smtp.mailfrom= or
- * envelope-from= (an A-R may name the envelope sender by its domain alone),
- * so that an upstream result names the envelope domain as the session's
- * A-label MAIL FROM does. */
+ * envelope-from= (an A-R may name the envelope sender by its domain alone)
+ * or of header.d= (a DKIM result for a U-label d=, RFC 8616), so that an
+ * upstream result names its domain as the session's A-label MAIL FROM and
+ * From domain do. */
 char *dmarc_authres_alabels(const char *buf, size_t len, bool *changed, const char **why);
 
 #endif

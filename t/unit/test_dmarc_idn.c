@@ -107,6 +107,12 @@ main(void)
 	conv_ar("pass receiver=mx.t; envelope-from=b\xc3\xbc" "cher.example; identity=mailfrom",
 	    "pass receiver=mx.t; envelope-from=xn--bcher-kva.example; identity=mailfrom", true,
 	    "Received-SPF bare envelope-from domain");
+	conv_ar("mx.t; dkim=pass header.d=b\xc3\xbc" "cher.example header.s=sel",
+	    "mx.t; dkim=pass header.d=xn--bcher-kva.example header.s=sel", true,
+	    "DKIM header.d U-label domain (RFC 8616)");
+	conv_ar("mx.t; dkim=pass header.i=j\xc3\xb6rg@b\xc3\xbc" "cher.example",
+	    "mx.t; dkim=pass header.i=j\xc3\xb6rg@xn--bcher-kva.example", true,
+	    "DKIM header.i: UTF-8 local part kept, domain as A-labels");
 	conv_ar("mx.t; x-smtp.mailfrom=b\xc3\xbc" "cher.example",
 	    "mx.t; x-smtp.mailfrom=b\xc3\xbc" "cher.example", false,
 	    "another parameter's value untouched");
