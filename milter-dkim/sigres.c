@@ -45,7 +45,7 @@ dkim_sigres_parse(const char *buf, size_t len, struct dkim_sigres *r)
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
-	if (mk_dkim_tags_parse(buf, len, &t, &why) == -1) {
+	if (mk_dkim_tags_parse_utf8(buf, len, &t, &why) == -1) {
 		dkim_sigres_set(r, MK_DKIM_V_PERMERROR, "malformed signature: %s", why);
 		return -1;
 	}
