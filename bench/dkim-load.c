@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -91,80 +92,104 @@ dial(void)
 	return fd;
 }
 
+/* Write all of iov (one writev() in the usual case). */
 static int
-writen(int fd, const void *buf, size_t len)
+writev_all(int fd, struct iovec *iov, int n)
 {
-	const char *p = buf;
-	ssize_t n;
+	ssize_t w;
 
-	while (len > 0) {
-		if ((n = write(fd, p, len)) <= 0) {
-			if (n == -1 && errno == EINTR)
+	while (n > 0) {
+		if ((w = writev(fd, iov, n)) <= 0) {
+			if (w == -1 && errno == EINTR)
 				continue;
 			return -1;
 		}
-		p += n;
-		len -= (size_t)n;
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
 	}
 	return 0;
 }
 
-static int
-readn(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = read(fd, p, len)) <= 0) {
-			if (n == -1 && errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
+/* One command, one write: an MTA's milter client buffers a command and
+ * flushes it whole (Postfix's VSTREAM, Sendmail's writev), so a TCP
+ * socket carries it in one segment, not a 5-byte one and then the rest. */
 static int
 send_cmd(int fd, char cmd, const void *data, size_t len)
 {
 	unsigned char hdr[5];
 	uint32_t n = htonl((uint32_t)(len + 1));
+	struct iovec iov[2];
 
 	memcpy(hdr, &n, 4);
 	hdr[4] = (unsigned char)cmd;
-	if (writen(fd, hdr, 5) == -1)
-		return -1;
-	return len > 0 ? writen(fd, data, len) : 0;
-}
-
-/* Read one reply packet; returns its command byte or -1. */
-static int
-read_reply(int fd, char *buf, size_t *len)
-{
-	uint32_t n;
-	char cmd;
-
-	if (readn(fd, &n, 4) == -1)
-		return -1;
-	n = ntohl(n);
-	if (n == 0 || n > REPLY_MAX)
-		return -1;
-	if (readn(fd, &cmd, 1) == -1)
-		return -1;
-	*len = n - 1;
-	if (*len > 0 && readn(fd, buf, *len) == -1)
-		return -1;
-	return (unsigned char)cmd;
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = 5;
+	iov[1].iov_base = (void *)(uintptr_t)data;
+	iov[1].iov_len = len;
+	return writev_all(fd, iov, len > 0 ? 2 : 1);
 }
 
 struct session {
 	int fd;
 	uint32_t proto;
+	size_t rpos, rlen;		/* unread bytes in rbuf */
+	unsigned char rbuf[65536];	/* what read() brought in, as a VSTREAM */
 	char buf[REPLY_MAX];
 };
+
+/* len bytes from the session's read buffer, refilled by read()s of
+ * whatever the filter sent so far. */
+static int
+sread(struct session *s, void *buf, size_t len)
+{
+	char *p = buf;
+	size_t take;
+	ssize_t n;
+
+	while (len > 0) {
+		if (s->rpos == s->rlen) {
+			if ((n = read(s->fd, s->rbuf, sizeof(s->rbuf))) <= 0) {
+				if (n == -1 && errno == EINTR)
+					continue;
+				return -1;
+			}
+			s->rpos = 0;
+			s->rlen = (size_t)n;
+		}
+		take = s->rlen - s->rpos < len ? s->rlen - s->rpos : len;
+		memcpy(p, s->rbuf + s->rpos, take);
+		s->rpos += take;
+		p += take;
+		len -= take;
+	}
+	return 0;
+}
+
+/* Read one reply packet into s->buf; returns its command byte or -1. */
+static int
+read_reply(struct session *s, size_t *len)
+{
+	unsigned char h[5];
+	uint32_t n;
+
+	if (sread(s, h, 5) == -1)
+		return -1;
+	memcpy(&n, h, 4);
+	n = ntohl(n);
+	if (n == 0 || n > REPLY_MAX)
+		return -1;
+	*len = n - 1;
+	if (*len > 0 && sread(s, s->buf, *len) == -1)
+		return -1;
+	return h[4];
+}
 
 /* Send a step; if a reply is expected, read it: 'c' continues (0), an
  * accept/other final reply ends the message (1), error -1. */
@@ -180,7 +205,7 @@ step(struct session *s, char cmd, const void *data, size_t len, uint32_t skip, u
 		return -1;
 	if (s->proto & noreply)
 		return 0;
-	if ((r = read_reply(s->fd, s->buf, &rl)) == -1)
+	if ((r = read_reply(s, &rl)) == -1)
 		return -1;
 	return r == 'c' ? 0 : 1;
 }
@@ -191,7 +216,7 @@ negotiate(struct session *s)
 	uint32_t opt[3] = { htonl(6), htonl(0x1ff), htonl(0x001fffff) };
 	size_t rl;
 
-	if (send_cmd(s->fd, 'O', opt, sizeof(opt)) == -1 || read_reply(s->fd, s->buf, &rl) != 'O' ||
+	if (send_cmd(s->fd, 'O', opt, sizeof(opt)) == -1 || read_reply(s, &rl) != 'O' ||
 	    rl < 12)
 		return -1;
 	memcpy(&s->proto, s->buf + 8, 4);
@@ -236,6 +261,7 @@ one_message(long id)
 
 	if ((s = malloc(sizeof(*s))) == NULL)
 		return -1;
+	s->rpos = s->rlen = 0;
 	if ((s->fd = dial()) == -1 || negotiate(s) == -1)
 		goto out;
 	if ((r = step(s, 'C', conn, sizeof(conn), 0x1, 0x1000)) != 0 ||
@@ -253,7 +279,7 @@ one_message(long id)
 	if (send_cmd(s->fd, 'E', NULL, 0) == -1)
 		goto out;
 	for (;;) {
-		if ((c = read_reply(s->fd, s->buf, &rl)) == -1) {
+		if ((c = read_reply(s, &rl)) == -1) {
 			r = -1;
 			goto out;
 		}
