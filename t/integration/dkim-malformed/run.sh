@@ -42,15 +42,15 @@ run_case() {	# run_case NAME: sets $line to the CASE line
 run_case plain
 like "$line" "reply=accept sig=1 " "well-formed message from an internal host: signed"
 run_case nofrom
-like "$line" "stage=eoh reply=accept sig=0" "no From: passed unsigned"
+like "$line" "stage=eom reply=accept sig=0" "no From: passed unsigned"
 like "$(cat "$T/dkim.log")" "Qnofrom action=pass reason=\"no From header field: not signed\"" \
 	"  logged with the reason"
 run_case twofrom
-like "$line" "stage=eoh reply=replycode" "two From fields: refused at end of headers"
+like "$line" "stage=eom reply=replycode" "two From fields: refused (the end-of-header verdict, given at end of message)"
 like "$(cat "$T/dkim.log")" "Qtwofrom action=tempfail reason=\"several From header fields: not signed\"" \
 	"  On-Security (tempfail) logged with the reason"
 run_case badfrom
-like "$line" "stage=eoh reply=accept sig=0" "unparsable From: passed unsigned"
+like "$line" "stage=eom reply=accept sig=0" "unparsable From: passed unsigned"
 run_case eightbit
 like "$line" "reply=accept sig=1 " "8-bit header and body bytes: signed"
 run_case nocolon
@@ -68,7 +68,7 @@ ok $? "50 MB body: RSS grew by ${growth} MB (< 32 MB: the body is streamed)"
 run_case auth-own
 like "$line" "reply=accept sig=1" "authenticated alice@example.com as example.com: signed"
 run_case auth-other
-like "$line" "stage=eoh reply=replycode sig=0" "authenticated alice@example.com as ceo@example.org: refused"
+like "$line" "stage=eom reply=replycode sig=0" "authenticated alice@example.com as ceo@example.org: refused"
 like "$(cat "$T/dkim.log")" "Qauth-other action=reject reason=\"From address not allowed for the authenticated login\"" \
 	"  rejected (550 5.7.1) and logged"
 like "$(cat "$T/dkim.log")" "Qauth-other login=alice@example.com from_domain=example.org result=sender-mismatch" \
@@ -112,7 +112,7 @@ kill -USR1 "$DKIM_PID"
 mk_wait_for 10 sh -c "[ \$(grep -c 'configuration reloaded' '$T/dkim.log') -gt $n ]"
 ok $? "SIGUSR1: On-Security discard loaded"
 run_case twofrom
-like "$line" "stage=eoh reply=discard sig=0" "two From with On-Security discard: discarded"
+like "$line" "stage=eom reply=discard sig=0" "two From with On-Security discard: discarded"
 is "$(grep -c 'Qtwofrom action=discard' "$T/dkim.log")" 1 "  and logged as discarded"
 sed -i '/^On-Security discard$/d' "$T/dkim.conf"
 # a reload that fails keeps the old configuration
