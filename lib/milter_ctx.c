@@ -68,6 +68,7 @@ own_negotiate(struct own_session *s)
 	    pf3 = 0;
 	enum mk_milter_status st = MK_MS_ACCEPT;
 	struct mk_mp_reply r;
+	struct evbuffer *out;
 	int rc;
 
 	if (c->version < MK_MP_VERSION_MIN) {
@@ -114,7 +115,11 @@ own_negotiate(struct own_session *s)
 	r.actions = (uint32_t)pf0;
 	mk_log_debug(s->idstr, "milter: negotiated version %u actions 0x%lx steps 0x%lx",
 	    r.version, pf0, pf1);
-	rc = own_add_reply(bufferevent_get_output(s->bev), &r);
+	if ((out = evbuffer_new()) == NULL)
+		rc = -1;
+	else if ((rc = own_add_reply(out, &r)) == 0)
+		rc = own_session_send(s, out);
+	evbuffer_free(out);
 	own_symlists_clear(s);
 	return rc;
 }

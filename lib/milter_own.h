@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 
@@ -58,6 +59,9 @@ struct own_session *own_session_new(struct own_server *srv, evutil_socket_t fd,
     const struct sockaddr *sa, int salen);
 /* The stage callback for the packet in hand (loop thread or a worker). */
 enum mk_milter_status own_session_call(struct own_session *s);
+/* Send out (drained) to the MTA: written at once when nothing is queued,
+ * the rest (or all) queued behind what is.  0, or -1. */
+int own_session_send(struct own_session *s, struct evbuffer *out);
 /* A worker's result is back (loop thread).  May free s. */
 void own_session_resume(struct own_session *s, enum mk_milter_status st);
 /* Close now (stop, drain timeout): frees s, or if busy shuts the socket

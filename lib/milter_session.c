@@ -244,6 +244,16 @@ msg_reset(struct own_session *s)
 		enter_state(s, ST_READY);
 }
 
+int
+own_session_send(struct own_session *s, struct evbuffer *out)
+{
+	/* nothing queued: written at once, no poll for writability (it
+	 * almost always is; the poll would cost two epoll_ctl and a wait) */
+	if (evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
+		(void)evbuffer_write(out, bufferevent_getfd(s->bev));
+	return evbuffer_get_length(out) > 0 ? bufferevent_write_buffer(s->bev, out) : 0;
+}
+
 /* A stage's result: reply (unless NR), move on.  H_OK or H_CLOSE. */
 static enum handled
 stage_finish(struct own_session *s, enum mk_milter_status st)
@@ -274,12 +284,9 @@ stage_finish(struct own_session *s, enum mk_milter_status st)
 		rc = evbuffer_add_buffer(out, s->mods);
 	if (rc == 0)
 		rc = add_status(s, out, st, s->reply);
-	/* one write for the changes and the verdict; when nothing is queued,
-	 * written at once (no poll for writability: it almost always is) */
-	if (rc == 0 && evbuffer_get_length(bufferevent_get_output(s->bev)) == 0)
-		(void)evbuffer_write(out, bufferevent_getfd(s->bev));
-	if (rc == 0 && evbuffer_get_length(out) > 0)
-		rc = bufferevent_write_buffer(s->bev, out);
+	/* one write for the changes and the verdict */
+	if (rc == 0)
+		rc = own_session_send(s, out);
 	evbuffer_free(out);
 	s->reply[0] = '\0';
 	if (d->code == MK_MPC_BODYEOB)
