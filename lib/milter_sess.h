@@ -81,6 +81,7 @@ struct own_session {
 	int pending;		/* a verdict of a no-reply stage, or -1 */
 	unsigned offload;	/* mk_milter_setoffload's stages for this message */
 	bool offload_set;	/* ... in place of desc->offload */
+	bool tcp;		/* a TCP connection: ACK at once after each read */
 	char pending_text[OWN_REPLY_MAX];
 };
 

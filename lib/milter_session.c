@@ -9,6 +9,8 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -493,8 +495,20 @@ session_process(struct own_session *s)
 static void
 on_read(struct bufferevent *bev, void *arg)
 {
-	(void)bev;
-	session_process(arg);
+	struct own_session *s = arg;
+	int one = 1;
+
+	/* The MTA may leave Nagle on (Postfix does): then each command after
+	 * the first waits for the ACK of the one before, and after our first
+	 * reply the kernel delays ACKs by 40 ms to piggyback them on the next
+	 * (pingpong mode) -- which no-reply stages never send.  Leave that
+	 * mode after each read, so that the pending ACK goes out now: Postfix
+	 * over inet: 0.30x of plain Postfix before, one 40 ms stall per
+	 * message (bench/dkim-postfix -s inet). */
+	if (s->tcp)
+		(void)setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_QUICKACK, &one,
+		    sizeof(one));
+	session_process(s);
 }
 
 /* The output drained below OWN_OUT_MAX / 2 (write low watermark). */
@@ -575,10 +589,10 @@ own_session_new(struct own_server *srv, evutil_socket_t fd, const struct sockadd
 	struct own_session *s;
 	struct timeval tv = { (time_t)srv->timeout, 0 };
 
-	(void)sa;
 	(void)salen;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
+	s->tcp = sa != NULL && (sa->sa_family == AF_INET || sa->sa_family == AF_INET6);
 	s->ctx.ops = &own_ctx_ops;
 	s->srv = srv;
 	s->pending = -1;

@@ -227,12 +227,63 @@ def case_negotiate(spec):
     return ['version=%d' % v, 'actions=0x%x' % a, 'steps=0x%x' % p]
 
 
+def delayed_acks():
+    """The kernel's count of delayed ACKs sent (TcpExt DelayedACKs) in this
+    network namespace."""
+    with open('/proc/net/netstat') as f:
+        lines = f.read().splitlines()
+    for names, values in zip(lines[::2], lines[1::2]):
+        if names.startswith('TcpExt:'):
+            return int(dict(zip(names.split()[1:], values.split()[1:]))['DelayedACKs'])
+    return -1
+
+
+def case_nagle(spec):
+    """N sessions as Postfix sends them over TCP: Nagle left on, each
+    command its own write, replies read only where the milter negotiated
+    one.  With Nagle on, a command waits for the ACK of the one before; a
+    milter whose kernel delays that ACK (no reply to send it with) stalls
+    the session 40 ms.  Prints the delayed ACKs the namespace sent and the
+    mean time per session."""
+    n = int(sys.argv[3]) if len(sys.argv) > 3 else 20
+    hdrs = [(b'From', b' <n@example.com>'), (b'To', b' <r@example.org>'),
+            (b'Subject', b' nagle'), (b'Date', b' Sat, 28 Nov 2026 10:00:00 +0000'),
+            (b'Message-ID', b' <nagle@example.com>'), (b'X-Test', b' 1')]
+    d0, t0 = delayed_acks(), time.perf_counter()
+    for _ in range(n):
+        s = conn(spec)
+        s.sendall(frame(b'O', struct.pack('>III', 6, 0x1ff, 0x1fffff)))
+        r = reply(s)
+        if r is None or r[0] != 'O':
+            raise SystemExit('no OPTNEG reply')
+        steps = struct.unpack('>III', r[1][:12])[2]
+        for pkt, nr in ((connect_cmd(), 0x1000), (frame(b'M', b'<n@example.com>\0'), 0x4000)) + \
+                tuple((frame(b'L', k + b'\0' + v + b'\0'), 0x80) for k, v in hdrs) + \
+                ((frame(b'N'), 0x40000), (frame(b'B', b'body\r\n' * 10), 0x80000)):
+            s.sendall(pkt)
+            if not steps & nr and reply(s) is None:
+                raise SystemExit('milter closed the connection')
+        s.sendall(frame(b'E'))
+        while True:
+            r = reply(s)
+            if r is None:
+                raise SystemExit('milter closed the connection')
+            if r[0] in 'acdrty':
+                break
+        s.sendall(frame(b'Q'))
+        s.close()
+    dt = time.perf_counter() - t0
+    return ['sessions=%d' % n, 'delayed_acks=%d' % (delayed_acks() - d0),
+            'ms_per_session=%.1f' % (1000 * dt / n), 'steps=0x%x' % steps]
+
+
 CASES = {
     'negotiate': case_negotiate,
     'no_actions': lambda sp: bad(sp, frame(b'O', struct.pack('>III', 6, 0, 0x1fffff)), pre=False),
     'flood': case_flood,
     'slow': case_slow,
     'bench': case_bench,
+    'nagle': case_nagle,
     'quit_nc': case_quit_nc,
     'quit_nc_reneg': lambda sp: case_quit_nc(sp, True),
     'garbage': lambda sp: bad(sp, b'GET / HTTP/1.1\r\nHost: x\r\n\r\n', pre=False),
