@@ -20,7 +20,8 @@ mk_require miltertest
 
 # is engine own there at all?
 printf '%s\n' "Socket local:$T/probe.sock" "MilterEngine own" "Mode v" >"$T/probe.conf"
-timeout 10 "$DKIM_BIN" -f -c "$T/probe.conf" >"$T/probe.log" 2>&1 &
+# (killed 5 s after a TERM at 20 s: a hang at exit ends as a failure)
+timeout -k 5 20 "$DKIM_BIN" -f -c "$T/probe.conf" >"$T/probe.log" 2>&1 &
 probe=$!
 mk_track_pid "$probe"
 if ! mk_wait_unix "$T/probe.sock" 5; then
@@ -29,6 +30,11 @@ if ! mk_wait_unix "$T/probe.sock" 5; then
 		skip_all "milter engine own is not built yet (lib/milter_server.c): $(tail -1 "$T/probe.log")"
 	bail_out "mailaka-dkim with MilterEngine own did not start: $(tail -3 "$T/probe.log")"
 fi
+# serving (its threads started, an OPTNEG answered) before it is stopped: a
+# TERM within milliseconds of start-up once left the ASan build spinning in
+# LeakSanitizer's exit check (seen once in CI; not reproduced in 120 tries)
+/usr/bin/python3 "$top_srcdir/t/integration/milter-protocol/rawmta.py" "unix:$T/probe.sock" \
+	negotiate >/dev/null 2>&1
 kill -TERM "$probe"
 wait "$probe"
 is "$?" 0 "engine own: probe milter starts and stops on SIGTERM with exit 0"
