@@ -20,6 +20,18 @@
 #include "lib/listen.h"
 #include "tap.h"
 
+/* Close a unix listener (fd -1: none), remove its socket file, forget its path. */
+static void
+drop_unix(int fd, char **path)
+{
+	if (fd != -1)
+		close(fd);
+	if (*path != NULL)
+		unlink(*path);
+	free(*path);
+	*path = NULL;
+}
+
 static int
 port_of(int fd)
 {
@@ -100,30 +112,15 @@ main(void)
 	ok(fd2 != -1, "a stale socket of an earlier run is replaced");
 	if (fd != -1)
 		close(fd);
-	if (fd2 != -1)
-		close(fd2);
-	if (up != NULL)
-		unlink(up);
-	free(up);
-	up = NULL;
+	drop_unix(fd2, &up);
 	snprintf(spec, sizeof(spec), "local:%s/b.sock", dir);
 	fd = mk_listen(spec, 16, &up, err, sizeof(err));
 	is_str(up, strchr(spec, ':') + 1, "local: is unix:");
-	if (fd != -1)
-		close(fd);
-	if (up != NULL)
-		unlink(up);
-	free(up);
-	up = NULL;
+	drop_unix(fd, &up);
 	snprintf(spec, sizeof(spec), "%s/c.sock", dir);
 	fd = mk_listen(spec, 16, &up, err, sizeof(err));
 	is_str(up, spec, "a bare /path is unix:");
-	if (fd != -1)
-		close(fd);
-	if (up != NULL)
-		unlink(up);
-	free(up);
-	up = NULL;
+	drop_unix(fd, &up);
 	memset(spec, 'x', sizeof(spec) - 1);
 	spec[sizeof(spec) - 1] = '\0';
 	memcpy(spec, "unix:/", 6);
