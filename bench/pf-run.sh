@@ -35,9 +35,13 @@
 #                           says so.
 #   bench_rounds R FILE CHAIN...
 #                           20 messages through each chain (warm-up), then R
-#                           rounds running the chains in turn (A B C, A B C,
+#                           rounds running the chains in turn, each round
+#                           starting one chain further (B C A, C A B, A B C,
 #                           ...: a slow spell of the machine hits every chain
-#                           of a round); the runs go to $T/rounds
+#                           of a round, and no chain always runs first), and
+#                           each run after a sync (the files the run before
+#                           left dirty are not written back during this one);
+#                           the runs go to $T/rounds
 #   bench_table LABEL REF CHAIN...
 #                           a line per chain: the median over the rounds of
 #                           relay/s, of its ratio to the first chain's run
@@ -133,7 +137,10 @@ bench_rounds() {	# bench_rounds R FILE CHAIN...
 	N=$n0
 	: >"$T/rounds"
 	for ((i = 1; i <= rounds; i++)); do
-		for c; do echo "$c $i $(bench_run "$c" "$file")" >>"$T/rounds"; done
+		for c in "${@:i % $# + 1}" "${@:1:i % $#}"; do
+			sync
+			echo "$c $i $(bench_run "$c" "$file")" >>"$T/rounds"
+		done
 	done
 }
 
