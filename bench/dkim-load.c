@@ -2,13 +2,15 @@
  * bench/dkim-load.c: a milter v6 load client for bench/dkim (not a test).
  *
  *   dkim-load -s unix:PATH|inet:PORT@HOST [-c CONCURRENCY] [-n MESSAGES]
- *             [-m MESSAGE_BYTES] [-t MAX_SECONDS]
+ *             [-m MESSAGE_BYTES] [-t MAX_SECONDS] [-k MESSAGES_PER_SESSION]
  *
  * Each of CONCURRENCY threads opens one milter session per message, as an
- * MTA does for one SMTP transaction: OPTNEG, CONNECT (127.0.0.1), MAIL,
- * RCPT, DATA, the header fields, EOH, the body in 64 KiB chunks, EOB, QUIT,
- * honouring the steps and replies the filter negotiated away (SMFIP_NO*,
- * SMFIP_NR_*).  It counts messages, header insertions at EOB (signatures)
+ * MTA does for an SMTP session of one transaction: OPTNEG, CONNECT
+ * (127.0.0.1), HELO, MAIL, RCPT, DATA, the header fields, EOH, the body in
+ * 64 KiB chunks, EOB, QUIT, honouring the steps and replies the filter
+ * negotiated away (SMFIP_NO*, SMFIP_NR_*).  With -k K a session carries K
+ * messages (MAIL to EOB again after each EOB's reply), as for an SMTP
+ * session of K transactions: the connection's cost shared by K messages.  It counts messages, header insertions at EOB (signatures)
  * and failures, and prints one line:
  *   messages=N seconds=S rate=R inserted=I failed=F
  * Bounded: at most MESSAGES messages and MAX_SECONDS seconds.
@@ -20,6 +22,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +37,7 @@
 #define REPLY_MAX (1024 * 1024)
 
 static const char *sockspec = NULL;
-static long nmsgs = 1000, msgsize = 2048, maxsecs = 30;
+static long nmsgs = 1000, msgsize = 2048, maxsecs = 30, per_session = 1;
 static int conc = 1;
 static atomic_long next_msg, done_msgs, inserted, failed;
 static double t_end;
@@ -248,70 +251,104 @@ headers(struct session *s, long id)
 	return 0;
 }
 
-/* One message on a fresh session; 0 ok, -1 failure. */
-static int
-one_message(long id)
+/* A session up to its first message: dial, OPTNEG, CONNECT, HELO.  NULL on
+ * failure (*r -1) or a final reply before MAIL (*r 1). */
+static struct session *
+session_open(int *r)
 {
 	static const char conn[] = "bench.example\0" "4\0\0" "127.0.0.1";
+	struct session *s;
+
+	*r = -1;
+	if ((s = malloc(sizeof(*s))) == NULL)
+		return NULL;
+	s->rpos = s->rlen = 0;
+	if ((s->fd = dial()) != -1 && negotiate(s) == 0 &&
+	    (*r = step(s, 'C', conn, sizeof(conn), 0x1, 0x1000)) == 0 &&
+	    (*r = step(s, 'H', "bench.example", 14, 0x2, 0x2000)) == 0)
+		return s;
+	if (*r == 1)
+		(void)send_cmd(s->fd, 'Q', NULL, 0);
+	if (s->fd != -1)
+		close(s->fd);
+	free(s);
+	return NULL;
+}
+
+/* One message (MAIL to EOB and its replies) on an open session: 0 ok, 1 a
+ * final reply before EOB, -1 failure (the session is unusable). */
+static int
+message(struct session *s, long id)
+{
 	static const char mail[] = "<alice@example.com>";
 	static const char rcpt[] = "<bob@example.org>";
-	struct session *s;
 	size_t off, n, rl;
-	int r = -1, c;
+	int r, c;
 
-	if ((s = malloc(sizeof(*s))) == NULL)
-		return -1;
-	s->rpos = s->rlen = 0;
-	if ((s->fd = dial()) == -1 || negotiate(s) == -1)
-		goto out;
-	if ((r = step(s, 'C', conn, sizeof(conn), 0x1, 0x1000)) != 0 ||
-	    (r = step(s, 'H', "bench.example", 14, 0x2, 0x2000)) != 0 ||
-	    (r = step(s, 'M', mail, sizeof(mail), 0x4, 0x4000)) != 0 ||
+	if ((r = step(s, 'M', mail, sizeof(mail), 0x4, 0x4000)) != 0 ||
 	    (r = step(s, 'R', rcpt, sizeof(rcpt), 0x8, 0x8000)) != 0 ||
 	    (r = step(s, 'T', NULL, 0, 0x200, 0x10000)) != 0 ||
 	    (r = headers(s, id)) != 0 || (r = step(s, 'N', NULL, 0, 0x40, 0x40000)) != 0)
-		goto quit;
+		return r;
 	for (off = 0; off < bodylen; off += n) {
 		n = bodylen - off > CHUNK_MAX ? CHUNK_MAX : bodylen - off;
 		if ((r = step(s, 'B', body + off, n, 0x10, 0x80000)) != 0)
-			goto quit;
+			return r;
 	}
 	if (send_cmd(s->fd, 'E', NULL, 0) == -1)
-		goto out;
+		return -1;
 	for (;;) {
-		if ((c = read_reply(s, &rl)) == -1) {
-			r = -1;
-			goto out;
-		}
+		if ((c = read_reply(s, &rl)) == -1)
+			return -1;
 		if (c == 'h' || c == 'i')
 			atomic_fetch_add(&inserted, 1);
 		if (strchr("acdrty", c) != NULL)
 			break;
 	}
-	r = c == 'a' || c == 'c' ? 0 : -1;
-quit:
-	if (r == 1)
-		r = 0;
-	(void)send_cmd(s->fd, 'Q', NULL, 0);
-out:
-	if (s->fd != -1)
-		close(s->fd);
+	return c == 'a' || c == 'c' ? 0 : -1;
+}
+
+static void
+session_close(struct session *s, bool quit)
+{
+	if (quit)
+		(void)send_cmd(s->fd, 'Q', NULL, 0);
+	close(s->fd);
 	free(s);
-	return r;
+}
+
+static void
+count(int r)
+{
+	if (r >= 0)	/* 1: a final reply before EOB, as planned by the filter */
+		atomic_fetch_add(&done_msgs, 1);
+	else
+		atomic_fetch_add(&failed, 1);
 }
 
 static void *
 worker(void *arg)
 {
-	long id;
+	struct session *s = NULL;
+	long id, k = 0;
+	int r;
 
 	(void)arg;
 	while ((id = atomic_fetch_add(&next_msg, 1)) < nmsgs && now() < t_end) {
-		if (one_message(id) == 0)
-			atomic_fetch_add(&done_msgs, 1);
-		else
-			atomic_fetch_add(&failed, 1);
+		if (s == NULL && (s = session_open(&r)) == NULL) {
+			count(r == 1 ? 0 : -1);
+			continue;
+		}
+		r = message(s, id);
+		count(r);
+		if (r != 0 || ++k == per_session) {
+			session_close(s, r != -1);
+			s = NULL;
+			k = 0;
+		}
 	}
+	if (s != NULL)
+		session_close(s, true);
 	return NULL;
 }
 
@@ -323,18 +360,19 @@ main(int argc, char **argv)
 	size_t i;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "s:c:n:m:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "s:c:n:m:t:k:")) != -1) {
 		switch (ch) {
 		case 's': sockspec = optarg; break;
 		case 'c': conc = atoi(optarg); break;
 		case 'n': nmsgs = atol(optarg); break;
 		case 'm': msgsize = atol(optarg); break;
 		case 't': maxsecs = atol(optarg); break;
+		case 'k': per_session = atol(optarg); break;
 		default: goto usage;
 		}
 	}
 	if (sockspec == NULL || conc < 1 || conc > 256 || nmsgs < 1 || msgsize < 256 ||
-	    msgsize > 64L * 1024 * 1024 || maxsecs < 1)
+	    msgsize > 64L * 1024 * 1024 || maxsecs < 1 || per_session < 1)
 		goto usage;
 	bodylen = (size_t)msgsize - 200;	/* about the size of the header fields */
 	if ((body = malloc(bodylen)) == NULL)
@@ -356,6 +394,6 @@ main(int argc, char **argv)
 	return failed > 0 ? 1 : 0;
 usage:
 	fprintf(stderr, "usage: dkim-load -s unix:PATH|inet:PORT@HOST [-c N] [-n MSGS] "
-	    "[-m BYTES] [-t SECONDS]\n");
+	    "[-m BYTES] [-t SECONDS] [-k MSGS_PER_SESSION]\n");
 	return 2;
 }
