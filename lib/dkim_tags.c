@@ -44,24 +44,10 @@ name_is_valid(const char *s, size_t n)
 	return true;
 }
 
-/* Why a value byte is refused, by mk_utf8_seq()'s verdict. */
-static const char *
-utf8_why(enum mk_utf8_err e)
-{
-	switch (e) {
-	case MK_UTF8_TRUNCATED: return "truncated UTF-8 sequence in tag value";
-	case MK_UTF8_OVERLONG: return "overlong UTF-8 sequence in tag value";
-	case MK_UTF8_SURROGATE: return "UTF-8 surrogate in tag value";
-	case MK_UTF8_RANGE: return "UTF-8 beyond U+10FFFF in tag value";
-	case MK_UTF8_C1: return "C1 control character in tag value";
-	case MK_UTF8_BAD_LEAD:
-	default: return "invalid UTF-8 in tag value";
-	}
-}
-
 /* VALCHAR = %x21-3A / %x3C-7E, plus FWS inside; with utf8 also RFC 3629
  * UTF8-2 / UTF8-3 / UTF8-4 (RFC 8616 section 5), C1 controls excepted.
- * NULL, or why not. */
+ * NULL, or why not (for bad UTF-8, mk_utf8_strerror()'s phrase: the caller
+ * names the tag). */
 static const char *
 value_why(const char *s, size_t n, bool utf8)
 {
@@ -77,7 +63,7 @@ value_why(const char *s, size_t n, bool utf8)
 		if (p[i] < 0x80 || !utf8)
 			return "bad character in tag value";
 		if ((k = mk_utf8_seq(p + i, n - i, &e)) == 0)
-			return utf8_why(e);
+			return mk_utf8_strerror(e);
 		i += k;
 	}
 	return NULL;

@@ -40,18 +40,18 @@ static const struct {
 	{ "i=\xe7\x94\xa8\xe6\x88\xb7@b\xc3\xbc" "cher.example", NULL, NULL },
 	{ "z=Subject:Gr\xc3\xbc\xc3\x9f" "e\r\n\t|To:x; v=1", NULL, NULL },
 	{ "i=\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf@a", NULL, NULL },	/* 4 octets, U+10FFFF */
-	{ "v=1; i=j\xc0\xb6rg@a", "overlong UTF-8 sequence in tag value", "i" },
-	{ "i=\xe0\x80\xaf@a", "overlong UTF-8 sequence in tag value", "i" },
-	{ "i=\xf0\x80\x80\xaf@a", "overlong UTF-8 sequence in tag value", "i" },
-	{ "i=\xed\xa0\x80@a", "UTF-8 surrogate in tag value", "i" },
-	{ "i=\xf4\x90\x80\x80@a", "UTF-8 beyond U+10FFFF in tag value", "i" },
-	{ "i=j\xc3@a", "truncated UTF-8 sequence in tag value", "i" },
-	{ "i=j\xc3", "truncated UTF-8 sequence in tag value", "i" },	/* at the end */
-	{ "i=\xe2\x82 x", "truncated UTF-8 sequence in tag value", "i" },
-	{ "i=j\x80rg@a", "invalid UTF-8 in tag value", "i" },
-	{ "i=j\xf6rg@a", "invalid UTF-8 in tag value", "i" },		/* Latin-1 */
-	{ "i=\xff@a", "invalid UTF-8 in tag value", "i" },
-	{ "i=j\xc2\x85rg@a", "C1 control character in tag value", "i" },
+	{ "v=1; i=j\xc0\xb6rg@a", "overlong UTF-8 sequence", "i" },
+	{ "i=\xe0\x80\xaf@a", "overlong UTF-8 sequence", "i" },
+	{ "i=\xf0\x80\x80\xaf@a", "overlong UTF-8 sequence", "i" },
+	{ "i=\xed\xa0\x80@a", "UTF-8 encoded surrogate", "i" },
+	{ "i=\xf4\x90\x80\x80@a", "UTF-8 sequence beyond U+10FFFF", "i" },
+	{ "i=j\xc3@a", "truncated UTF-8 sequence", "i" },
+	{ "i=j\xc3", "truncated UTF-8 sequence", "i" },	/* at the end */
+	{ "i=\xe2\x82 x", "truncated UTF-8 sequence", "i" },
+	{ "i=j\x80rg@a", "invalid UTF-8 byte", "i" },
+	{ "i=j\xf6rg@a", "invalid UTF-8 byte", "i" },		/* Latin-1 */
+	{ "i=\xff@a", "invalid UTF-8 byte", "i" },
+	{ "i=j\xc2\x85rg@a", "C1 control character", "i" },
 	{ "v=1; foo=a\x01" "b", "bad character in tag value", "foo" },	/* ASCII rules kept */
 	{ "v=1; i=a;b=c", NULL, NULL },
 	{ "v=1;;i=\xc3\xb6", "empty tag", NULL },
