@@ -8,9 +8,9 @@
  * fields separated by NUL bytes up to an empty field (two NULs); the rest is
  * the body.  Invariants (trap on failure):
  *   - a signer that failed keeps failing and gives no value;
- *   - a value has "bh=" and a last tag "b=" with base64 of the key's
- *     signature size, no NUL, and every line end is a fold (CRLF or LF as
- *     asked, then TAB).
+ *   - a value has "bh=" and a last tag "b=" (after the last ';') with
+ *     base64 of the key's signature size, no NUL, and every line end is a
+ *     fold (CRLF or LF as asked, then TAB).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -50,9 +50,13 @@ check_value(const char *v, bool lf, size_t siglen)
 			check(p[1] == '\t');
 		}
 	}
-	b = strstr(v, " b=") != NULL ? strstr(v, " b=") : strstr(v, "\tb=");
-	check(b != NULL);
-	for (p = b + 3; *p != '\0'; p++)
+	/* the last tag: after the last ';' (no field name in h= has one, but
+	 * one may hold " b=" or start with "b=" after a fold) */
+	check((b = strrchr(v, ';')) != NULL);
+	for (b++; *b == ' ' || *b == '\t' || *b == '\r' || *b == '\n'; b++)
+		;
+	check(strncmp(b, "b=", 2) == 0);
+	for (p = b + 2; *p != '\0'; p++)
 		if (*p != '\r' && *p != '\n' && *p != '\t')
 			n++;
 	check(n == 4 * ((siglen + 2) / 3));
