@@ -10,8 +10,9 @@
  * 64 KiB chunks, EOB, QUIT, honouring the steps and replies the filter
  * negotiated away (SMFIP_NO*, SMFIP_NR_*).  With -k K a session carries K
  * messages (MAIL to EOB again after each EOB's reply), as for an SMTP
- * session of K transactions: the connection's cost shared by K messages.  It counts messages, header insertions at EOB (signatures)
- * and failures, and prints one line:
+ * session of K transactions: the connection's cost shared by K messages.
+ * It counts messages, header insertions at EOB (signatures) and failures,
+ * and prints one line:
  *   messages=N seconds=S rate=R inserted=I failed=F
  * Bounded: at most MESSAGES messages and MAX_SECONDS seconds.
  */
@@ -336,7 +337,7 @@ worker(void *arg)
 	(void)arg;
 	while ((id = atomic_fetch_add(&next_msg, 1)) < nmsgs && now() < t_end) {
 		if (s == NULL && (s = session_open(&r)) == NULL) {
-			count(r == 1 ? 0 : -1);
+			count(r);
 			continue;
 		}
 		r = message(s, id);
