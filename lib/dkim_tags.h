@@ -41,8 +41,8 @@ int mk_dkim_tags_parse(const char *buf, size_t len, struct mk_dkim_tags *out,
  * section 5): values may also hold well-formed UTF-8 (RFC 3629 UTF8-2 /
  * UTF8-3 / UTF8-4; no overlong forms, surrogates, code points past
  * U+10FFFF or C1 controls -- each refused with mk_utf8_strerror()'s
- * reason, the tag in err_name).  Which tags
- * may carry it is the caller's rule: see mk_dkim_tag_is_ascii(). */
+ * reason, the tag in err_name).  Which tags may carry it is the caller's
+ * rule: see mk_dkim_tag_is_ascii(). */
 int mk_dkim_tags_parse_utf8(const char *buf, size_t len, struct mk_dkim_tags *out,
     const char **why);
 /* Is the value all ASCII? */
